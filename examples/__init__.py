@@ -1,0 +1,1 @@
+"""Runnable examples: ``python -m lomond.examples.NAME``."""

@@ -1,0 +1,18 @@
+"""Lomond: a WebSocket client that stays connected.
+
+Iterate over a :class:`WebSocket` to connect and receive events::
+
+    from lomond import WebSocket
+
+    websocket = WebSocket("wss://example.org/feed")
+    for event in websocket:
+        if event.name == "ready":
+            websocket.send_text("hello")
+        elif event.name == "text":
+            print(event.text)
+"""
+
+from ._version import __version__
+from .websocket import WebSocket
+
+__all__ = ["__version__", "WebSocket"]

@@ -1,0 +1,3 @@
+"""The version of Lomond: the one place it is written down."""
+
+__version__ = "0.4.0"

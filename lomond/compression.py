@@ -1,0 +1,284 @@
+"""permessage-deflate (RFC 7692): the offer, the answer and the codec.
+
+:class:`PerMessageDeflate` holds what the caller wants and writes the offer;
+its :meth:`~PerMessageDeflate.accept` checks the server's answer and builds
+a :class:`Deflate`, the codec that compresses and decompresses messages.
+"""
+
+import zlib
+
+from .errors import CompressionParameterError, PayloadTooLarge, ProtocolError
+from .extension import format_extension
+from .status import Status
+
+EXTENSION_NAME = "permessage-deflate"
+
+# RFC 7692 7.2.1: a compressed message has these 4 bytes removed from its
+# end, and the receiver appends them again before inflating.
+_TAIL = b"\x00\x00\xff\xff"
+
+_WINDOW_VALUES = dict((str(bits), bits) for bits in range(8, 16))
+
+
+def _check_bits(name, bits):
+    if bits is not None and bits not in range(8, 16):
+        raise ValueError("{} must be an int from 8 to 15, or None".format(name))
+
+
+class PerMessageDeflate(object):
+    """What a client asks for when it offers permessage-deflate.
+
+    Pass one as ``WebSocket(url, compress=PerMessageDeflate(...))``;
+    ``compress=True`` means ``PerMessageDeflate()``.
+
+    :param bool server_no_context_takeover: Ask the server to compress each
+        message on its own (less memory for both sides, worse ratio).
+    :param bool client_no_context_takeover: Compress each message sent on
+        its own, and tell the server so.
+    :param int server_max_window_bits: Ask the server for an LZ77 window of
+        at most 2**bits bytes (8-15), or None for the server's choice.
+    :param int client_max_window_bits: The largest window this client uses
+        for compression (8-15), or None: the server may then pick any.
+    :param int level: The zlib compression level (0-9, or -1 for zlib's
+        default).
+    :param int mem_level: The zlib memory level (1-9).
+    :param bool fallback: Also offer plain permessage-deflate, for servers
+        that decline the parameters of the first offer.
+    :raises ValueError: If a parameter is out of range.
+    """
+
+    def __init__(
+        self,
+        server_no_context_takeover=False,
+        client_no_context_takeover=False,
+        server_max_window_bits=None,
+        client_max_window_bits=None,
+        level=zlib.Z_DEFAULT_COMPRESSION,
+        mem_level=8,
+        fallback=True,
+    ):
+        _check_bits("server_max_window_bits", server_max_window_bits)
+        _check_bits("client_max_window_bits", client_max_window_bits)
+        if level not in range(-1, 10):
+            raise ValueError("level must be from 0 to 9, or -1")
+        if mem_level not in range(1, 10):
+            raise ValueError("mem_level must be from 1 to 9")
+        self.server_no_context_takeover = bool(server_no_context_takeover)
+        self.client_no_context_takeover = bool(client_no_context_takeover)
+        self.server_max_window_bits = server_max_window_bits
+        self.client_max_window_bits = client_max_window_bits
+        self.level = level
+        self.mem_level = mem_level
+        self.fallback = fallback
+
+    def __repr__(self):
+        return (
+            "PerMessageDeflate(server_no_context_takeover={!r}, "
+            "client_no_context_takeover={!r}, server_max_window_bits={!r}, "
+            "client_max_window_bits={!r}, level={!r}, mem_level={!r})"
+        ).format(
+            self.server_no_context_takeover,
+            self.client_no_context_takeover,
+            self.server_max_window_bits,
+            self.client_max_window_bits,
+            self.level,
+            self.mem_level,
+        )
+
+    def offer(self):
+        """The value of the Sec-WebSocket-Extensions request header.
+
+        The first offer carries the caller's parameters and a
+        ``client_max_window_bits`` (RFC 7692 7.1.2.2: without it the server
+        may not choose our window). The fallback is plain, for servers that
+        decline parameters they don't support.
+
+        :rtype: str
+        """
+        params = []
+        if self.server_no_context_takeover:
+            params.append(("server_no_context_takeover", None))
+        if self.client_no_context_takeover:
+            params.append(("client_no_context_takeover", None))
+        if self.server_max_window_bits is not None:
+            params.append(("server_max_window_bits", str(self.server_max_window_bits)))
+        client_bits = self.client_max_window_bits
+        params.append(("client_max_window_bits", None if client_bits is None else str(client_bits)))
+        offers = [format_extension(EXTENSION_NAME, params)]
+        if self.fallback:
+            offers.append(EXTENSION_NAME)
+        return ", ".join(offers)
+
+    def accept(self, params):
+        """Check the server's answer and build the codec.
+
+        :param list params: The ``(name, value)`` parameters of the one
+            permessage-deflate extension in the response.
+        :rtype: Deflate
+        :raises lomond.errors.CompressionParameterError: If the answer
+            breaks RFC 7692 or doesn't fit any of the offers.
+        """
+        seen = {}
+        for name, value in params:
+            if name in seen:
+                raise CompressionParameterError("duplicate parameter {}".format(name))
+            seen[name] = value
+
+        for name in ("server_no_context_takeover", "client_no_context_takeover"):
+            if seen.get(name, None) is not None:
+                raise CompressionParameterError("{} takes no value".format(name))
+
+        server_bits = self._window(seen, "server_max_window_bits")
+        client_bits = self._window(seen, "client_max_window_bits")
+        if client_bits is not None:
+            # RFC 7692 7.1.2.2: only if we offered it (the first offer always
+            # does), and no larger than the value we offered.
+            limit = self.client_max_window_bits
+            if limit is not None and client_bits > limit:
+                raise CompressionParameterError(
+                    "client_max_window_bits={} is over the {} offered".format(client_bits, limit)
+                )
+
+        unknown = sorted(
+            set(seen)
+            - set(
+                [
+                    "server_no_context_takeover",
+                    "client_no_context_takeover",
+                    "server_max_window_bits",
+                    "client_max_window_bits",
+                ]
+            )
+        )
+        if unknown:
+            raise CompressionParameterError("unknown parameter {}".format(unknown[0]))
+
+        return Deflate(
+            decompress_wbits=15 if server_bits is None else server_bits,
+            compress_wbits=(
+                (15 if self.client_max_window_bits is None else self.client_max_window_bits)
+                if client_bits is None
+                else client_bits
+            ),
+            reset_decompress="server_no_context_takeover" in seen,
+            reset_compress=(
+                "client_no_context_takeover" in seen or self.client_no_context_takeover
+            ),
+            level=self.level,
+            mem_level=self.mem_level,
+        )
+
+    @staticmethod
+    def _window(seen, name):
+        if name not in seen:
+            return None
+        value = seen[name]
+        # RFC 7692 7.1.2: a decimal integer without leading zeroes, 8-15.
+        # (In a response the value is required.)
+        if value is None or value not in _WINDOW_VALUES:
+            raise CompressionParameterError("invalid {}={!r}".format(name, value))
+        return _WINDOW_VALUES[value]
+
+
+class Deflate(object):
+    """The negotiated permessage-deflate codec of one connection.
+
+    :param int decompress_wbits: The window the server compresses with.
+    :param int compress_wbits: The window this client may compress with.
+    :param bool reset_decompress: The server compresses each message on its
+        own (``server_no_context_takeover``).
+    :param bool reset_compress: Compress each message on its own.
+    :param int level: The zlib level.
+    :param int mem_level: The zlib memory level.
+
+    zlib can't produce a raw deflate stream with a window of 8 (256 bytes),
+    so when the server limits the client to 8, :attr:`can_compress` is
+    False and messages are sent uncompressed, which RFC 7692 always allows.
+    """
+
+    def __init__(
+        self,
+        decompress_wbits=15,
+        compress_wbits=15,
+        reset_decompress=False,
+        reset_compress=False,
+        level=zlib.Z_DEFAULT_COMPRESSION,
+        mem_level=8,
+    ):
+        self.decompress_wbits = decompress_wbits
+        self.compress_wbits = compress_wbits
+        self.reset_decompress = reset_decompress
+        self.reset_compress = reset_compress
+        self.level = level
+        self.mem_level = mem_level
+        self._compressor = None
+        self._decompressor = None
+
+    def __repr__(self):
+        return "Deflate(decompress_wbits={}, compress_wbits={}, reset_decompress={}, reset_compress={})".format(
+            self.decompress_wbits,
+            self.compress_wbits,
+            self.reset_decompress,
+            self.reset_compress,
+        )
+
+    @property
+    def can_compress(self):
+        """False when the negotiated client window is too small for zlib."""
+        return self.compress_wbits >= 9
+
+    def compress(self, data):
+        """Compress one whole message.
+
+        :param bytes data: The message payload.
+        :returns: The payload of a frame with RSV1 set.
+        :rtype: bytes
+        """
+        compressor = self._compressor
+        if compressor is None:
+            compressor = zlib.compressobj(
+                self.level, zlib.DEFLATED, -self.compress_wbits, self.mem_level
+            )
+            self._compressor = None if self.reset_compress else compressor
+        payload = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        if payload.endswith(_TAIL):
+            payload = payload[:-4]
+        return payload
+
+    def decompress(self, data, limit):
+        """Inflate the next piece of a compressed message.
+
+        :param bytes data: A frame payload of the message.
+        :param int limit: The most bytes of output allowed, or None.
+        :rtype: bytes
+        :raises lomond.errors.PayloadTooLarge: Past the limit, before the
+            excess is allocated.
+        :raises lomond.errors.ProtocolError: If the data isn't deflate.
+        """
+        decompressor = self._decompressor
+        if decompressor is None or decompressor.eof:
+            # A stream that ended with a BFINAL block starts afresh.
+            decompressor = self._decompressor = zlib.decompressobj(-self.decompress_wbits)
+        try:
+            if limit is None:
+                return decompressor.decompress(data)
+            output = decompressor.decompress(data, limit + 1)
+        except zlib.error as error:
+            raise ProtocolError(
+                "compressed message is not valid deflate data ({})".format(error),
+                Status.BAD_DATA,
+            )
+        if len(output) > limit:
+            raise PayloadTooLarge("decompressed message is over the size limit")
+        return output
+
+    def finish(self, limit):
+        """End a compressed message: inflate the removed tail.
+
+        :param int limit: The most bytes of output still allowed, or None.
+        :rtype: bytes
+        """
+        output = self.decompress(_TAIL, limit)
+        if self.reset_decompress:
+            self._decompressor = None
+        return output

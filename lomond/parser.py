@@ -1,0 +1,294 @@
+"""A coroutine stream parser: generators that ask for bytes.
+
+Theory of operation
+-------------------
+
+A parser is written as one generator method, ``parse()``, that reads like
+the specification it implements. It asks for bytes by yielding a *read
+request*, and the bytes come back as the value of that ``yield``::
+
+    def parse(self):
+        while True:
+            header = yield 2                      # exactly 2 bytes
+            line = yield ReadUntil(b"\\r\\n", 4096) # up to and including CRLF
+            yield Thing(header, line)             # anything else: a result
+
+A read request is an ``int`` (read exactly that many bytes) or a
+:class:`ReadUntil`. Any other value the generator yields is a *result*, which
+is returned to the code that fed the bytes. Results must therefore never be
+ints or ReadUntil objects.
+
+The generator's position *is* the parse state, so bytes arriving in small
+pieces are never parsed twice: the driver below just waits until the
+current request can be met. Bytes live in one receive buffer that is
+compacted in place, so feeding is linear in the amount of data.
+
+An exception raised by the generator ends the parser, but it does not
+lose work: ``feed()`` returns the results completed before the error as
+usual and the exception is kept in :attr:`Parser.error`, for the caller to
+check after handling those results.
+
+There are two ways to give a parser bytes:
+
+- ``feed(data)`` copies ``data`` in and returns the results;
+- ``get_buffer()`` returns writable memory for ``socket.recv_into``, and
+  ``buffer_updated(n)`` says how many bytes were written there. An exact
+  read of ``large_read`` bytes or more that is not yet buffered gets a
+  buffer of its own, so a big payload is received straight into the memory
+  that becomes its value instead of passing through the receive buffer.
+
+The generator code must run on Python 2.7: no ``yield from`` and no
+``return value``.
+"""
+
+
+class ParseError(Exception):
+    """The parser was used wrongly, or its input is malformed."""
+
+
+class ParseOverflow(ParseError):
+    """A ReadUntil request found no separator within its limit."""
+
+
+class ReadUntil(object):
+    """A read request: every byte up to and including ``sep``.
+
+    :param bytes sep: The separator to look for.
+    :param int limit: The most bytes to accept (separator included) before
+        failing with :class:`ParseOverflow`.
+    """
+
+    __slots__ = ["sep", "limit"]
+
+    def __init__(self, sep, limit):
+        self.sep = sep
+        self.limit = limit
+
+    def __repr__(self):
+        return "ReadUntil({!r}, {!r})".format(self.sep, self.limit)
+
+
+class Parser(object):
+    """Drive the ``parse()`` generator of a subclass with bytes."""
+
+    #: Initial size of the receive buffer.
+    buffer_size = 64 * 1024
+    #: An exact read this large that is not already buffered is received
+    #: into memory of its own (see the module docstring).
+    large_read = 32 * 1024
+
+    def __init__(self):
+        self._buf = bytearray(self.buffer_size)
+        self._view = memoryview(self._buf)
+        self._start = 0  # first unconsumed byte
+        self._end = 0  # end of the bytes received
+        self._scan = 0  # where a ReadUntil search resumes
+        self._target = None  # bytearray receiving a large read
+        self._filled = 0  # bytes already in the target
+        self._extra = b""  # fed after the generator finished
+        self._gen = self.parse()
+        self._request = None
+        #: The exception that ended parsing, or None.
+        self.error = None
+        self._pending_results = []
+        value = next(self._gen)
+        while type(value) is not int and type(value) is not ReadUntil:
+            self._pending_results.append(value)
+            value = next(self._gen)
+        self._request = value
+
+    def parse(self):
+        """The parse generator; subclasses implement it."""
+        raise NotImplementedError("Parser subclasses implement parse()")
+        yield  # pragma: no cover
+
+    @property
+    def is_finished(self):
+        """True once the parse generator has returned or failed."""
+        return self._request is None
+
+    @property
+    def is_idle(self):
+        """True when no bytes of an unfinished read are held.
+
+        A stream that ends while the parser is idle ended between two
+        items; otherwise it ended in the middle of one.
+        """
+        return self._target is None and self._start == self._end
+
+    def feed(self, data):
+        """Parse ``data`` and return the list of results it completed.
+
+        Check :attr:`error` afterwards: if it is set, parsing has ended.
+
+        :param bytes data: Received bytes (any bytes-like object).
+        :rtype: list
+        :raises ParseError: If the parser had already finished.
+        """
+        results = self._pending_results
+        self._pending_results = []
+        source = memoryview(data)
+        size = len(source)
+        pos = 0
+        if size and self._request is None:
+            raise ParseError("the parser has finished; it takes no more data")
+        while pos < size:
+            if self._request is None:
+                # Finished part way: keep the rest for unconsumed().
+                self._extra = source[pos:].tobytes()
+                break
+            space = self.get_buffer()
+            count = min(len(space), size - pos)
+            space[:count] = source[pos : pos + count]
+            del space
+            results.extend(self.buffer_updated(count))
+            pos += count
+        return results
+
+    def get_buffer(self):
+        """Return writable memory for the next received bytes.
+
+        Write into it (e.g. with ``socket.recv_into``) and then call
+        :meth:`buffer_updated` with the number of bytes written, before
+        calling any other method.
+
+        :rtype: memoryview
+        :raises ParseError: If the parser has finished.
+        """
+        if self._request is None:
+            raise ParseError("the parser has finished; it takes no more data")
+        if self._target is not None:
+            return memoryview(self._target)[self._filled :]
+        start, end = self._start, self._end
+        capacity = len(self._buf)
+        if start == end:
+            self._start = self._end = self._scan = 0
+        elif capacity - end < capacity // 4:
+            pending = end - start
+            if pending * 2 > capacity:
+                buf = bytearray(capacity * 2)
+                buf[:pending] = self._view[start:end]
+                self._buf = buf
+                self._view = memoryview(buf)
+            else:
+                # Same-length slice assignment: moves bytes, never resizes.
+                self._buf[:pending] = self._buf[start:end]
+            self._start = 0
+            self._end = pending
+            self._scan = max(0, self._scan - start)
+        return self._view[self._end :]
+
+    def buffer_updated(self, count):
+        """Parse ``count`` bytes just written to :meth:`get_buffer` memory.
+
+        Check :attr:`error` afterwards, as for :meth:`feed`.
+
+        :param int count: How many bytes were written.
+        :returns: The results those bytes completed.
+        :rtype: list
+        """
+        results = self._pending_results
+        self._pending_results = []
+        if self._target is not None:
+            self._filled += count
+            if self._filled < len(self._target):
+                return results
+            data = bytes(self._target)
+            self._target = None
+            self._deliver(data, results)
+        else:
+            self._end += count
+        if self._request is not None:
+            self._run(results)
+        return results
+
+    def unconsumed(self):
+        """Return (and forget) the received bytes not yet requested.
+
+        Used to hand the rest of a stream over to another parser once this
+        one has finished.
+
+        :rtype: bytes
+        """
+        data = self._view[self._start : self._end].tobytes() + self._extra
+        self._start = self._end = self._scan = 0
+        self._extra = b""
+        return data
+
+    def _deliver(self, data, results):
+        """Send ``data`` to the generator; collect results until a request."""
+        gen = self._gen
+        try:
+            value = gen.send(data)
+            while type(value) is not int and type(value) is not ReadUntil:
+                results.append(value)
+                value = gen.send(None)
+        except StopIteration:
+            value = None
+        except Exception as error:
+            self.error = error
+            value = None
+        self._request = value
+
+    def _run(self, results):
+        """Meet read requests from the receive buffer while it can."""
+        buf = self._buf
+        view = self._view
+        append = results.append
+        gen = self._gen
+        start = self._start
+        end = self._end
+        request = self._request
+        try:
+            while request is not None:
+                if type(request) is int:
+                    stop = start + request
+                    if stop > end:
+                        if request >= self.large_read:
+                            self._begin_large_read(request, start, end)
+                            start = end = 0
+                        break
+                    data = view[start:stop].tobytes()
+                else:
+                    sep = request.sep
+                    index = buf.find(sep, max(start, self._scan), end)
+                    if index < 0:
+                        if end - start >= request.limit:
+                            raise ParseOverflow(
+                                "no {!r} within {} bytes".format(sep, request.limit)
+                            )
+                        self._scan = max(start, end - len(sep) + 1)
+                        break
+                    stop = index + len(sep)
+                    if stop - start > request.limit:
+                        raise ParseOverflow(
+                            "no {!r} within {} bytes".format(sep, request.limit)
+                        )
+                    data = view[start:stop].tobytes()
+                start = stop
+                self._scan = start
+                value = gen.send(data)
+                while type(value) is not int and type(value) is not ReadUntil:
+                    append(value)
+                    value = gen.send(None)
+                request = value
+        except StopIteration:
+            request = None
+        except Exception as error:
+            self.error = error
+            request = None
+        finally:
+            self._start = start
+            self._end = end
+            self._request = request
+
+    def _begin_large_read(self, size, start, end):
+        """Move a partial large read into a target buffer of its own."""
+        target = bytearray(size)
+        have = end - start
+        if have:
+            target[:have] = self._view[start:end]
+        self._target = target
+        self._filled = have
+        self._scan = 0
+

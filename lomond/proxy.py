@@ -1,0 +1,252 @@
+"""Proxies: choosing one, and opening a tunnel through it.
+
+``proxies=None`` reads the environment the way urllib does
+(``http_proxy``/``HTTP_PROXY`` for ws://, ``https_proxy``/``HTTPS_PROXY``
+for wss://, ``all_proxy`` as a fallback, lower case winning) and honours
+``no_proxy``/``NO_PROXY``. The tunnel is an HTTP CONNECT (RFC 7231 4.3.6).
+"""
+
+import base64
+import socket
+import struct
+
+from six.moves.urllib.parse import unquote, urlsplit
+from six.moves.urllib.request import getproxies
+
+from .errors import ConnectFail, ProxyFail, TransportFail
+from .parser import ParseOverflow
+from .response import ResponseParser
+from .transport import Transport, connect_tcp, monotonic
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "socks5": 1080, "socks5h": 1080}
+
+
+class ProxyURL(object):
+    """A parsed proxy URL.
+
+    :param str url: e.g. ``'http://user:pass@proxy.example:3128'``.
+    :raises ValueError: If the URL has no host or an unknown scheme.
+    """
+
+    def __init__(self, url):
+        if "://" not in url:
+            url = "http://" + url  # as urllib and curl accept
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            raise ValueError(
+                "unsupported proxy scheme {!r} in {!r}; use http, https, socks4, socks4a, socks5 or socks5h".format(
+                    scheme, url
+                )
+            )
+        if not parts.hostname:
+            raise ValueError("proxy URL {!r} has no host".format(url))
+        self.scheme = scheme
+        self.host = parts.hostname
+        self.port = parts.port or DEFAULT_PORTS[scheme]
+        self.username = None if parts.username is None else unquote(parts.username)
+        self.password = None if parts.password is None else unquote(parts.password)
+        # The URL without credentials, safe to log and to put in events.
+        self.url = "{}://{}:{}".format(
+            scheme, "[{}]".format(self.host) if ":" in self.host else self.host, self.port
+        )
+
+    def __repr__(self):
+        return "ProxyURL({!r})".format(self.url)
+
+    def authorization(self):
+        """The Proxy-Authorization value for the URL's credentials, or None."""
+        if self.username is None:
+            return None
+        credentials = "{}:{}".format(self.username, self.password or "")
+        return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+
+
+# -- Choosing a proxy --------------------------------------------------------
+
+
+def _ip_to_int(text):
+    """An IP address as (family, int), or None if ``text`` isn't one."""
+    text = text.strip("[]")
+    for family, size in ((socket.AF_INET, 4), (socket.AF_INET6, 16)):
+        try:
+            packed = socket.inet_pton(family, text)
+        except (socket.error, ValueError, OSError):
+            continue
+        high, low = struct.unpack("!QQ", packed.rjust(16, b"\0"))
+        return family, (high << 64) | low
+    return None
+
+
+def _matches(entry, host, port):
+    """Tell if one NO_PROXY entry covers ``host`` and ``port``."""
+    entry = entry.strip().lower()
+    if not entry:
+        return False
+    if entry == "*":
+        return True
+    entry_port = None
+    if entry.startswith("["):  # [v6] or [v6]:port
+        address, _bracket, rest = entry[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            entry_port = int(rest[1:])
+        entry = address
+    elif entry.count(":") == 1:  # name:port or v4:port
+        name, _colon, number = entry.partition(":")
+        if number.isdigit():
+            entry, entry_port = name, int(number)
+    if entry_port is not None and entry_port != port:
+        return False
+    host_ip = _ip_to_int(host)
+    if "/" in entry:
+        network, _slash, bits = entry.partition("/")
+        parsed = _ip_to_int(network)
+        if parsed is None or host_ip is None or not bits.isdigit():
+            return False
+        width = 32 if parsed[0] == socket.AF_INET else 128
+        if parsed[0] != host_ip[0] or int(bits) > width:
+            return False
+        shift = width - int(bits)
+        return parsed[1] >> shift == host_ip[1] >> shift
+    entry_ip = _ip_to_int(entry)
+    if entry_ip is not None or host_ip is not None:
+        return entry_ip == host_ip
+    entry = entry.lstrip(".")
+    if entry.startswith("*."):
+        entry = entry[2:]
+    host = host.lower().rstrip(".")
+    return host == entry or host.endswith("." + entry)
+
+
+def is_bypassed(host, port, no_proxy):
+    """Tell if a NO_PROXY value says to connect to ``host`` directly.
+
+    Entries are separated by commas (or spaces): ``*``; a domain, which
+    also covers its subdomains (``example.com``, ``.example.com``); an IP
+    address or a CIDR range (``10.0.0.0/8``, ``fd00::/8``); any of these
+    with ``:port`` to limit it to one port.
+
+    :param str host: The server's host name or address.
+    :param int port: The server's port.
+    :param str no_proxy: The NO_PROXY value.
+    :rtype: bool
+    """
+    if not no_proxy:
+        return False
+    entries = no_proxy.replace(" ", ",").split(",")
+    return any(_matches(entry, host, port) for entry in entries)
+
+
+def environment_proxies():
+    """The proxy settings from the environment (and OS), as urllib reads them.
+
+    :rtype: dict
+    """
+    return getproxies()
+
+
+def choose_proxy(secure, host, port, proxies):
+    """The proxy to use for a connection, or None to connect directly.
+
+    :param bool secure: True for wss:// (uses the ``'https'`` entry).
+    :param str host: The server's host.
+    :param int port: The server's port.
+    :param dict proxies: ``{'http': url, 'https': url, 'no': no_proxy}``,
+        or None to read the environment. ``{}`` means no proxy.
+    :rtype: ProxyURL
+    :raises ValueError: If the chosen proxy URL is malformed.
+    """
+    if proxies is None:
+        proxies = environment_proxies()
+    url = proxies.get("https" if secure else "http") or proxies.get("all")
+    if not url:
+        return None
+    if is_bypassed(host, port, proxies.get("no")):
+        return None
+    return ProxyURL(url)
+
+
+# -- Opening the tunnel ------------------------------------------------------
+
+
+def connect_request(host, port, authorization=None):
+    """The CONNECT request for a tunnel to ``host:port``.
+
+    :rtype: bytes
+    """
+    # RFC 7230 5.3.3: the authority form, always with the port.
+    authority = "{}:{}".format("[{}]".format(host) if ":" in host else host, port)
+    lines = [
+        "CONNECT {} HTTP/1.1".format(authority),
+        "Host: {}".format(authority),
+    ]
+    if authorization:
+        lines.append("Proxy-Authorization: {}".format(authorization))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def read_connect_response(proxy, transport, deadline):
+    """Read the proxy's answer to CONNECT and check it is a 2xx.
+
+    :raises lomond.errors.ProxyFail: Naming the proxy and its status.
+    """
+    parser = ResponseParser()
+    while True:
+        remaining = deadline - monotonic()
+        if remaining <= 0:
+            raise ProxyFail("proxy {} did not answer CONNECT in time".format(proxy.url))
+        if not transport.pending() and not transport.wait_readable(remaining):
+            continue
+        buffer = bytearray(4096)
+        count = transport.recv_into(buffer)
+        if count is None:
+            continue
+        if count == 0:
+            raise ProxyFail("proxy {} closed the connection during CONNECT".format(proxy.url))
+        results = parser.feed(memoryview(buffer)[:count])
+        if results:
+            response = results[0]
+            break
+        if parser.error is not None:
+            detail = parser.error
+            if isinstance(detail, ParseOverflow):
+                detail = "response head too large"
+            raise ProxyFail("proxy {} sent an invalid response: {}".format(proxy.url, detail))
+    if not 200 <= response.status_code < 300:
+        raise ProxyFail(
+            "proxy {} refused the tunnel: {} {}".format(
+                proxy.url, response.status_code, response.status
+            ).rstrip()
+        )
+    if parser.unconsumed():
+        raise ProxyFail("proxy {} sent data before the tunnel was used".format(proxy.url))
+
+
+def open_tunnel(proxy, host, port, deadline, proxy_ssl_context=None):
+    """Connect to ``host:port`` through an HTTP(S) proxy.
+
+    :param ProxyURL proxy: The proxy.
+    :returns: The socket of the tunnel, ready for the WebSocket's own TLS
+        (if any) and upgrade.
+    :raises lomond.errors.ConnectFail: If the proxy can't be reached or
+        refuses.
+    """
+    if proxy.scheme not in ("http",):
+        raise ConnectFail("{} proxies are not supported yet ({})".format(proxy.scheme, proxy.url))
+    try:
+        sock = connect_tcp(proxy.host, proxy.port, deadline)
+    except ConnectFail as error:
+        raise ProxyFail("unable to connect to proxy {}: {}".format(proxy.url, error))
+    transport = Transport(sock)
+    try:
+        transport.sendall(connect_request(host, port, proxy.authorization()), deadline - monotonic())
+        read_connect_response(proxy, transport, deadline)
+    except TransportFail as error:
+        transport.close()
+        raise ProxyFail("proxy {} failed: {}".format(proxy.url, error))
+    except Exception:
+        transport.close()
+        raise
+    sock.setblocking(True)
+    return sock
+

@@ -1,0 +1,122 @@
+"""The HTTP response head of the upgrade (RFC 7230 section 3)."""
+
+import re
+
+from .constants import MAX_RESPONSE_HEAD, MAX_RESPONSE_HEADERS
+from .errors import HandshakeError
+from .parser import Parser, ReadUntil
+
+_STATUS_LINE = re.compile(r"^(HTTP/\d\.\d) (\d{3})(?: (.*))?$")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def split_list(value):
+    """Split a comma-separated header value, respecting quoted strings.
+
+    :param str value: e.g. ``'a, "b, c", d'``
+    :rtype: list
+    """
+    items = []
+    current = []
+    quoted = False
+    escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            items.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current).strip())
+    return [item for item in items if item]
+
+
+class Response(object):
+    """A parsed HTTP response head.
+
+    :param bytes header_data: The head, up to and including the blank line.
+    :param bytes body: Whatever body bytes arrived with the head.
+    :raises lomond.errors.HandshakeError: If it isn't an HTTP/1.x response
+        or has more than ``MAX_RESPONSE_HEADERS`` headers.
+
+    ``headers`` maps lower-case names to str values; a repeated header's
+    values are joined with ``", "``.
+    """
+
+    def __init__(self, header_data, body=b""):
+        self.raw = header_data
+        self.body = body
+        text = header_data.decode("latin-1")
+        lines = text.split("\r\n")
+        match = _STATUS_LINE.match(lines[0])
+        if match is None:
+            raise HandshakeError(
+                "not an HTTP response (it starts {!r})".format(lines[0][:40])
+            )
+        self.http_ver, code, status = match.groups()
+        self.status_code = int(code)
+        self.status = status or ""
+        self.headers = {}
+        count = 0
+        last = None
+        for line in lines[1:]:
+            if not line:
+                continue
+            if line[0] in " \t":
+                # RFC 7230 3.2.4: obsolete line folding; unfold it.
+                if last is None:
+                    raise HandshakeError("response starts with a folded header line")
+                self.headers[last] += " " + line.strip()
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not _HEADER_NAME.match(name):
+                raise HandshakeError("malformed header line {!r}".format(line[:60]))
+            count += 1
+            if count > MAX_RESPONSE_HEADERS:
+                raise HandshakeError(
+                    "response has more than {} headers".format(MAX_RESPONSE_HEADERS)
+                )
+            name = name.lower()
+            value = value.strip(" \t")
+            if name in self.headers:
+                self.headers[name] += ", " + value
+            else:
+                self.headers[name] = value
+            last = name
+
+    def __repr__(self):
+        return "<response {} {} {}>".format(self.http_ver, self.status_code, self.status)
+
+    def get(self, name, default=None):
+        """Get a header value by (case-insensitive) name.
+
+        :param str name: The header name.
+        :param default: What to return if it is missing.
+        """
+        return self.headers.get(name.lower(), default)
+
+    def get_list(self, name):
+        """Get a comma-separated header as a list of values.
+
+        :param str name: The header name.
+        :rtype: list
+        """
+        value = self.headers.get(name.lower())
+        return [] if value is None else split_list(value)
+
+
+class ResponseParser(Parser):
+    """Parse one response head (at most ``MAX_RESPONSE_HEAD`` bytes).
+
+    ``feed()`` returns ``[Response]`` once the head is complete; the bytes
+    after it are left for :meth:`~lomond.parser.Parser.unconsumed`.
+    """
+
+    def parse(self):
+        head = yield ReadUntil(b"\r\n\r\n", MAX_RESPONSE_HEAD)
+        yield Response(head)

@@ -1,0 +1,327 @@
+"""Sockets: connect, TLS, wait, receive and send. The IO half of Lomond.
+
+A :class:`Transport` wraps one connected, non-blocking socket (plain or TLS)
+and offers the few operations the loop needs, each with a bound on how long
+it may block. Every socket error becomes a :class:`~lomond.errors.ConnectFail`
+(while connecting) or :class:`~lomond.errors.TransportFail` (afterwards)
+whose message a person can act on.
+
+The TLS rule this library exists for: bytes that OpenSSL has already
+decrypted sit in its buffer, where ``select`` and ``poll`` can't see them.
+So before waiting, the loop asks :meth:`Transport.pending` and reads those
+first; otherwise it would stall until the server happened to send more.
+"""
+
+import errno
+import logging
+import select
+import socket
+import ssl
+import sys
+import time
+
+from .errors import ConnectFail, TransportFail
+
+log = logging.getLogger("lomond")
+
+try:
+    _monotonic = time.monotonic
+except AttributeError:  # pragma: no cover - Python 2.7
+    from monotonic import monotonic as _monotonic
+
+_WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
+
+#: The most bytes handed to one ``send`` call.
+SEND_CHUNK = 1024 * 1024
+
+
+def monotonic():
+    """The monotonic clock used for every timer."""
+    return _monotonic()
+
+
+def _would_block(error):
+    return isinstance(error, socket.error) and error.args and error.args[0] in _WOULD_BLOCK
+
+
+def _wait(sock, for_write, timeout):
+    """Wait until ``sock`` is readable (or writable); False on timeout.
+
+    ``poll`` is used where it exists (``select`` fails for descriptors over
+    1023, which long-running daemons reach); a timeout of None waits until
+    something happens.
+    """
+    deadline = None if timeout is None else monotonic() + timeout
+    while True:
+        try:
+            if _HAVE_POLL:
+                poller = select.poll()
+                poller.register(sock, select.POLLOUT if for_write else select.POLLIN)
+                millis = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
+                return bool(poller.poll(millis))
+            if for_write:
+                _r, ready, _x = select.select([], [sock], [sock], timeout)
+            else:
+                ready, _w, _x = select.select([sock], [], [sock], timeout)
+            return bool(ready or _x)
+        except (OSError, select.error) as error:
+            # Python 2.7 doesn't retry a wait interrupted by a signal.
+            if error.args and error.args[0] == errno.EINTR:
+                if deadline is not None:
+                    timeout = max(0.0, deadline - monotonic())
+                continue
+            raise
+
+
+_HAVE_POLL = hasattr(select, "poll")
+
+
+class Transport(object):
+    """A connected non-blocking socket, plain or TLS.
+
+    :param sock: The socket (``ssl.SSLSocket`` for TLS).
+    :param str proxy: The URL of the proxy the connection goes through.
+    """
+
+    def __init__(self, sock, proxy=None):
+        sock.setblocking(False)
+        self.sock = sock
+        self.proxy = proxy
+        self.is_tls = isinstance(sock, ssl.SSLSocket)
+        # Python 2.7's SSL sockets don't take memoryviews.
+        self._send_copies = self.is_tls and sys.version_info[0] == 2
+        self.closed = False
+
+    def __repr__(self):
+        return "<Transport {}{}>".format(
+            "TLS " if self.is_tls else "", "closed" if self.closed else "open"
+        )
+
+    def pending(self):
+        """Bytes already decrypted and buffered by TLS (0 for plain TCP)."""
+        if self.is_tls and not self.closed:
+            return self.sock.pending()
+        return 0
+
+    def wait_readable(self, timeout):
+        """Wait up to ``timeout`` seconds for data; True if there is some.
+
+        Call :meth:`pending` first: bytes buffered by TLS don't wake it.
+        """
+        if self.closed:
+            return True
+        try:
+            return _wait(self.sock, False, timeout)
+        except (OSError, ValueError, select.error):
+            return True  # let the next recv report the problem
+
+    def recv_into(self, buffer):
+        """Receive into ``buffer`` without blocking.
+
+        :returns: The number of bytes received; 0 at the end of the stream;
+            None if nothing was available after all.
+        :raises lomond.errors.TransportFail: On a socket error.
+        """
+        if self.closed:
+            raise TransportFail("the socket is closed")
+        try:
+            return self.sock.recv_into(buffer)
+        except ssl.SSLWantReadError:
+            return None  # only part of a TLS record has arrived
+        except ssl.SSLWantWriteError:
+            return None
+        except ssl.SSLZeroReturnError:
+            return 0  # the server ended TLS cleanly
+        except ssl.SSLEOFError:
+            return 0  # TCP ended without a TLS close_notify
+        except ssl.SSLError as error:
+            raise TransportFail("TLS error; {}".format(error))
+        except socket.error as error:
+            if _would_block(error):
+                return None
+            raise TransportFail(_describe(error))
+
+    def sendall(self, data, stall_timeout=None):
+        """Send all of ``data``.
+
+        :param bytes data: What to send.
+        :param float stall_timeout: Fail if the server takes no data at all
+            for this many seconds (None waits forever). The clock restarts
+            whenever bytes go out, so a slow link is fine; a peer that has
+            stopped reading is not.
+        :raises lomond.errors.TransportFail: On a socket error or a stall.
+        """
+        if self.closed:
+            raise TransportFail("the socket is closed")
+        sock = self.sock
+        view = memoryview(data)
+        size = len(view)
+        sent = 0
+        while sent < size:
+            try:
+                chunk = view[sent : sent + SEND_CHUNK]
+                count = sock.send(chunk.tobytes() if self._send_copies else chunk)
+            except ssl.SSLWantWriteError:
+                count = None
+                wait_write = True
+            except ssl.SSLWantReadError:
+                count = None
+                wait_write = False
+            except ssl.SSLError as error:
+                raise TransportFail("TLS error while sending; {}".format(error))
+            except socket.error as error:
+                if not _would_block(error):
+                    raise TransportFail(_describe(error))
+                count = None
+                wait_write = True
+            if count:
+                sent += count
+                continue
+            try:
+                ready = _wait(sock, wait_write, stall_timeout)
+            except (OSError, ValueError, select.error) as error:
+                raise TransportFail(_describe(error))
+            if not ready:
+                raise TransportFail(
+                    "send stalled: the server took no data for {:g}s".format(stall_timeout)
+                )
+
+    def shutdown(self):
+        """Shut the socket down in both directions (wakes a waiting loop).
+
+        Safe from any thread; the descriptor stays open until
+        :meth:`close`, so it can't be reused under the loop's feet.
+        """
+        if self.closed:
+            return
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, socket.error, ValueError):
+            pass
+
+    def close(self):
+        """Close the socket. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.sock.close()
+        except (OSError, socket.error):  # pragma: no cover - nothing to do
+            log.debug("error closing socket", exc_info=True)
+
+
+def _describe(error):
+    """Words for a socket error: ``'[Errno 111] Connection refused'``."""
+    if isinstance(error, socket.timeout):
+        return "timed out"
+    if getattr(error, "strerror", None):
+        return "[Errno {}] {}".format(error.errno, error.strerror)
+    return str(error) or error.__class__.__name__
+
+
+def _describe_tls(error):
+    """Words for a TLS handshake failure, with the verification detail."""
+    message = getattr(error, "verify_message", None)
+    if message:
+        return "TLS certificate verify failed: {}".format(message)
+    if isinstance(error, getattr(ssl, "CertificateError", ())):
+        return "TLS certificate verify failed: {}".format(error)
+    reason = getattr(error, "reason", None)
+    if reason == "CERTIFICATE_VERIFY_FAILED":
+        return "TLS certificate verify failed: {}".format(error)
+    return "TLS handshake failed: {}".format(reason or error)
+
+
+def resolve(host, port):
+    """Every address ``host`` resolves to, for TCP.
+
+    DNS can't be given a timeout without a thread, so it is bounded by the
+    system resolver's own limits (``/etc/resolv.conf``).
+
+    :raises lomond.errors.ConnectFail: If the name doesn't resolve.
+    """
+    try:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ConnectFail(
+            "DNS lookup of {!r} failed: {}".format(host, error.strerror or error)
+        )
+    except (socket.error, UnicodeError) as error:
+        raise ConnectFail("DNS lookup of {!r} failed: {}".format(host, error))
+
+
+def connect_tcp(host, port, deadline):
+    """Connect to the first address of ``host`` that answers.
+
+    Each address gets an equal share of the time left, so an unreachable
+    IPv6 address doesn't use up the whole budget.
+
+    :param float deadline: Monotonic time by which to give up.
+    :rtype: socket.socket
+    :raises lomond.errors.ConnectFail: Naming every address that failed.
+    """
+    addresses = resolve(host, port)
+    failures = []
+    for index, (family, kind, proto, _name, address) in enumerate(addresses):
+        remaining = deadline - monotonic()
+        if remaining <= 0:
+            failures.append("{}: timed out".format(address[0]))
+            break
+        share = remaining / (len(addresses) - index)
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(share)
+            sock.connect(address)
+        except (socket.error, OSError) as error:
+            sock.close()
+            failures.append("{}: {}".format(address[0], _describe(error)))
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        return sock
+    raise ConnectFail(
+        "unable to connect to {} port {} ({})".format(host, port, "; ".join(failures))
+    )
+
+
+def make_ssl_context(verify=True, cafile=None):
+    """The TLS context Lomond uses when the caller gives none.
+
+    Certificates are checked against certifi's bundle (or ``cafile``), and
+    the host name against the certificate, unless ``verify`` is False.
+
+    :rtype: ssl.SSLContext
+    """
+    if cafile is None and verify:
+        import certifi
+
+        cafile = certifi.where()
+    context = ssl.create_default_context(cafile=cafile)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def wrap_tls(sock, context, server_hostname, deadline):
+    """Do the TLS handshake on a connected socket (with SNI).
+
+    :rtype: ssl.SSLSocket
+    :raises lomond.errors.ConnectFail: With the verification detail.
+    """
+    remaining = deadline - monotonic()
+    if remaining <= 0:
+        sock.close()
+        raise ConnectFail("timed out before the TLS handshake")
+    try:
+        sock.settimeout(remaining)
+        return context.wrap_socket(sock, server_hostname=server_hostname)
+    except socket.timeout:
+        sock.close()
+        raise ConnectFail("TLS handshake with {} timed out".format(server_hostname))
+    except (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLError)) as error:
+        sock.close()
+        raise ConnectFail(_describe_tls(error))
+    except (socket.error, OSError) as error:
+        sock.close()
+        raise ConnectFail("TLS handshake with {} failed: {}".format(server_hostname, _describe(error)))
