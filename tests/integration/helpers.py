@@ -1,0 +1,58 @@
+"""Small helpers to run a client loop in a test, bounded in time."""
+
+import threading
+
+from .servers import TIMEOUT
+
+
+class Watchdog(object):
+    """Forces a WebSocket to disconnect if a test runs too long.
+
+    A hang is then a failed test instead of a stuck suite.
+    """
+
+    def __init__(self, websocket, seconds=TIMEOUT * 2):
+        self.fired = threading.Event()
+        self._websocket = websocket
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.name = "lomond-test-watchdog"
+        self._timer.daemon = True
+
+    def _fire(self):
+        self.fired.set()
+        self._websocket.force_disconnect()
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+        self._timer.join(TIMEOUT)
+        assert not self.fired.is_set(), "the client loop did not end in time"
+
+
+def run(websocket, handler=None, **options):
+    """Iterate over ``websocket.connect(**options)``; return every event.
+
+    ``handler(websocket, event)`` is called for each event; returning True
+    from it leaves the loop early.
+    """
+    options.setdefault("ping_rate", 0)
+    collected = []
+    with Watchdog(websocket):
+        for event in websocket.connect(**options):
+            collected.append(event)
+            if handler is not None and handler(websocket, event):
+                break
+    return collected
+
+
+def names(events):
+    return [event.name for event in events]
+
+
+def socket_closed(websocket):
+    """True if the client's socket of the last connection is closed."""
+    transport = websocket._transport
+    return transport is None or (transport.closed and transport.sock.fileno() == -1)
