@@ -32,6 +32,9 @@ log = logging.getLogger("lomond")
 #: The longest single wait of the loop when no timer is running.
 MAX_WAIT = 60.0
 
+#: How often the loop looks at an ``exit_event`` (seconds).
+EXIT_CHECK = 0.25
+
 _TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -243,6 +246,7 @@ class WebSocket(object):
         close_timeout=30.0,
         connect_timeout=30.0,
         send_timeout=30.0,
+        exit_event=None,
     ):
         """Connect, and return a generator of events.
 
@@ -265,6 +269,9 @@ class WebSocket(object):
             system resolver.
         :param float send_timeout: A send fails (and the connection drops)
             when the server takes no data for this many seconds.
+        :param exit_event: A ``threading.Event`` (anything with
+            ``is_set``): once it is set, the connection is closed
+            gracefully (code 1001). Looked at every quarter second.
         :raises ValueError: For a negative time.
         """
         for name, value in (
@@ -283,7 +290,7 @@ class WebSocket(object):
             auto_pong=auto_pong,
             close_timeout=close_timeout,
         )
-        return self._run(session_class, options, connect_timeout or None, send_timeout or None)
+        return self._run(session_class, options, connect_timeout or None, send_timeout or None, exit_event)
 
     def __iter__(self):
         return self.connect()
@@ -345,7 +352,7 @@ class WebSocket(object):
         else:
             transport.shutdown()
 
-    def _run(self, session_class, options, connect_timeout, send_timeout):
+    def _run(self, session_class, options, connect_timeout, send_timeout, exit_event):
         """The connection generator (see :meth:`connect`)."""
         with self._lock:
             self._drop_transport()
@@ -406,7 +413,7 @@ class WebSocket(object):
             yield _stamp(events.Connected(url, proxy=transport.proxy))
             for event in first:
                 yield _stamp(event)
-            for event in self._loop(session, transport, send_timeout):
+            for event in self._loop(session, transport, send_timeout, exit_event):
                 yield event
         finally:
             with self._lock:
@@ -415,8 +422,9 @@ class WebSocket(object):
                     session.abort("disconnected; the event loop was left")
                 transport.close()
 
-    def _loop(self, session, transport, send_timeout):
+    def _loop(self, session, transport, send_timeout, exit_event):
         """Move bytes and time between the socket and the session."""
+        exit_requested = None if exit_event is None else exit_event.is_set
         lock = self._lock
         pending = transport.pending
         wait_readable = transport.wait_readable
@@ -432,11 +440,18 @@ class WebSocket(object):
                     timeout = MAX_WAIT
                 else:
                     timeout = min(MAX_WAIT, max(0.0, deadline - monotonic()))
+                if exit_requested is not None and timeout > EXIT_CHECK:
+                    timeout = EXIT_CHECK
                 readable = wait_readable(timeout)
             with lock:
                 if session.is_finished:
                     break
-                event_list = tick(monotonic())
+                now = monotonic()
+                if exit_requested is not None and exit_requested():
+                    exit_requested = None
+                    log.info("exit requested: closing %s", self.url)
+                    session.close(Status.GOING_AWAY, b"client exiting", now=now)
+                event_list = tick(now)
                 if readable and not session.is_finished:
                     try:
                         count = recv_into(session.get_buffer())
