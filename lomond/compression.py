@@ -256,21 +256,10 @@ class Deflate(object):
         :raises lomond.errors.ProtocolError: If the data isn't deflate.
         """
         decompressor = self._decompressor
-        if decompressor is None or decompressor.eof:
+        if decompressor is None or _stream_ended(decompressor):
             # A stream that ended with a BFINAL block starts afresh.
             decompressor = self._decompressor = zlib.decompressobj(-self.decompress_wbits)
-        try:
-            if limit is None:
-                return decompressor.decompress(data)
-            output = decompressor.decompress(data, limit + 1)
-        except zlib.error as error:
-            raise ProtocolError(
-                "compressed message is not valid deflate data ({})".format(error),
-                Status.BAD_DATA,
-            )
-        if len(output) > limit:
-            raise PayloadTooLarge("decompressed message is over the size limit")
-        return output
+        return _inflate(decompressor, data, limit)
 
     def finish(self, limit):
         """End a compressed message: inflate the removed tail.
@@ -278,7 +267,36 @@ class Deflate(object):
         :param int limit: The most bytes of output still allowed, or None.
         :rtype: bytes
         """
-        output = self.decompress(_TAIL, limit)
+        decompressor = self._decompressor
+        if decompressor is None:
+            return b""
+        # The same stream takes the tail even if it has ended: zlib then
+        # keeps it as unused_data, which _stream_ended() sees. (A fresh
+        # stream would take it as the start of a stored block and garble
+        # the next message.)
+        output = _inflate(decompressor, _TAIL, limit)
         if self.reset_decompress:
             self._decompressor = None
         return output
+
+
+def _stream_ended(decompressor):
+    """True once a deflate stream has had its final (BFINAL) block."""
+    # Python 2.7's decompressor has no eof; bytes left after the end do.
+    return getattr(decompressor, "eof", False) or bool(decompressor.unused_data)
+
+
+def _inflate(decompressor, data, limit):
+    """Inflate ``data``, refusing more than ``limit`` bytes of output."""
+    try:
+        if limit is None:
+            return decompressor.decompress(data)
+        output = decompressor.decompress(data, limit + 1)
+    except zlib.error as error:
+        raise ProtocolError(
+            "compressed message is not valid deflate data ({})".format(error),
+            Status.BAD_DATA,
+        )
+    if len(output) > limit:
+        raise PayloadTooLarge("decompressed message is over the size limit")
+    return output

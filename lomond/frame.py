@@ -21,7 +21,7 @@
 import struct
 
 from .errors import FrameBuildError
-from .mask import mask
+from .mask import _to_bytes, mask
 from .opcode import Opcode
 
 _pack_small = struct.Struct("!BB").pack
@@ -145,4 +145,4 @@ def encode_frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False, 
     header = encode_header(opcode, len(payload), fin, rsv1, rsv2, rsv3, mask_key)
     if mask_key is not None:
         payload = mask(mask_key, payload)
-    return header + bytes(payload)
+    return header + _to_bytes(payload)

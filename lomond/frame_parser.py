@@ -47,7 +47,9 @@ class FrameParser(Parser):
         allow_rsv1 = self.rsv1
         expect_mask = 0x80 if self.server_role else 0
         while True:
+            self.at_boundary = True
             first, second = _unpack_small((yield 2))
+            self.at_boundary = False
             fin = first & 0x80 == 0x80
             rsv1 = first & 0x40 == 0x40
             opcode = first & 0x0F
@@ -59,8 +61,8 @@ class FrameParser(Parser):
                 raise CriticalProtocolError("RSV2 or RSV3 set without an extension")
             if rsv1 and not (allow_rsv1 and opcode in _DATA_OPCODES):
                 # RFC 7692 6: only the first frame of a compressed message
-                # has RSV1; never a control frame, never without the
-                # extension. (Continuations are checked by the message.)
+                # has RSV1: never a continuation or control frame, and
+                # never without the extension.
                 raise CriticalProtocolError(
                     "RSV1 set on a {} frame{}".format(
                         Opcode.to_str(opcode).lower(),

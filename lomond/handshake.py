@@ -199,9 +199,9 @@ class Handshake(object):
         """
         if response.status_code != 101:
             raise HandshakeError(
-                "server answered {} {} instead of 101 Switching Protocols".format(
-                    response.status_code, response.status
-                ).rstrip()
+                "server answered {} instead of 101 Switching Protocols".format(
+                    "{} {}".format(response.status_code, response.status).rstrip()
+                )
             )
         # "If the response lacks an |Upgrade| header field or the |Upgrade|
         # header field contains a value that is not an ASCII case-

@@ -30,9 +30,15 @@ def _xor_table(value):
     return table
 
 
+def _to_bytes(data):
+    """Copy a bytes-like object to bytes (on 2.7 ``bytes(memoryview)``
+    is the view's repr)."""
+    return data if isinstance(data, bytes) else memoryview(data).tobytes()
+
+
 def _mask_translate(key, data):
     """Mask with one translate table per key byte, on strided slices."""
-    data = bytes(data)
+    data = _to_bytes(data)
     masked = bytearray(len(data))
     for offset, value in enumerate(bytearray(key)):
         masked[offset::4] = data[offset::4].translate(_xor_table(value))
@@ -77,9 +83,7 @@ def mask_wsaccel(key, data):
     """
     if XorMaskerSimple is None:
         raise RuntimeError("wsaccel is not installed")
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    return XorMaskerSimple(key).process(data)
+    return XorMaskerSimple(key).process(_to_bytes(data))
 
 
 #: The masking function Lomond uses: wsaccel's when it is installed.

@@ -86,15 +86,25 @@ class Parser(object):
         self._target = None  # bytearray receiving a large read
         self._filled = 0  # bytes already in the target
         self._extra = b""  # fed after the generator finished
+        if self.buffer_size < 8:
+            # Below this, a quarter of the buffer is under 2 bytes and a
+            # full buffer would never be compacted.
+            raise ValueError("buffer_size must be at least 8 bytes")
+        #: Subclasses set this False while in the middle of an item, so
+        #: that :attr:`is_idle` knows a boundary from a pause.
+        self.at_boundary = True
         self._gen = self.parse()
         self._request = None
         #: The exception that ended parsing, or None.
         self.error = None
         self._pending_results = []
-        value = next(self._gen)
-        while type(value) is not int and type(value) is not ReadUntil:
-            self._pending_results.append(value)
+        try:
             value = next(self._gen)
+            while type(value) is not int and type(value) is not ReadUntil:
+                self._pending_results.append(value)
+                value = next(self._gen)
+        except StopIteration:
+            value = None
         self._request = value
 
     def parse(self):
@@ -109,12 +119,12 @@ class Parser(object):
 
     @property
     def is_idle(self):
-        """True when no bytes of an unfinished read are held.
+        """True between two items: no bytes of an unfinished item held.
 
         A stream that ends while the parser is idle ended between two
         items; otherwise it ended in the middle of one.
         """
-        return self._target is None and self._start == self._end
+        return self.at_boundary and self._target is None and self._start == self._end
 
     def feed(self, data):
         """Parse ``data`` and return the list of results it completed.

@@ -247,10 +247,10 @@ def test_frames_sent_are_masked():
     session.data_to_send()
     session.feed(response())
     session.send_text(u"abcd")
-    data = session.data_to_send()
+    data = bytearray(session.data_to_send())
     assert data[1] & 0x80
     assert data[2:6] == b"\x01\x02\x03\x04"
-    assert data[6:] == b"\x60\x60\x60\x60"
+    assert data[6:] == bytearray(b"\x60\x60\x60\x60")
 
 
 @pytest.mark.parametrize(
@@ -598,9 +598,10 @@ def test_negative_timer_is_a_mistake():
 # -- The transport's side -----------------------------------------------------
 
 
-def test_eof_in_the_middle_of_a_frame():
+@pytest.mark.parametrize("partial", [b"\x81", b"\x81\x05", b"\x81\x05he", b"\x82\x7e\x01"])
+def test_eof_in_the_middle_of_a_frame(partial):
     session = open_session()
-    session.feed(b"\x81\x05he")
+    session.feed(partial)
     (disconnected,) = session.feed(b"")
     assert "middle of a frame" in disconnected.reason
     assert not disconnected.graceful

@@ -1,0 +1,339 @@
+import random
+import zlib
+
+import pytest
+
+from lomond.compression import Deflate, PerMessageDeflate
+from lomond.errors import CompressionParameterError, PayloadTooLarge, ProtocolError
+
+TAIL = b"\x00\x00\xff\xff"
+
+
+def text_sample(seed, size=2000):
+    rng = random.Random(seed)
+    words = [b"alpha", b"beta", b"gamma", b"delta", b"\x00\xff", b" "]
+    data = b"".join(rng.choice(words) for _ in range(size))
+    return data[:size]
+
+
+def settings(deflate):
+    return (
+        deflate.decompress_wbits,
+        deflate.compress_wbits,
+        deflate.reset_decompress,
+        deflate.reset_compress,
+    )
+
+
+def inflate(receiver, payload, limit=None):
+    return receiver.decompress(payload, limit) + receiver.finish(limit)
+
+
+def server_message(data, wbits=15, end=zlib.Z_SYNC_FLUSH):
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -wbits)
+    payload = compressor.compress(data) + compressor.flush(end)
+    return payload[:-4] if payload.endswith(TAIL) else payload
+
+
+# RFC 7692 7.1: the offer
+
+
+@pytest.mark.parametrize(
+    "options, offer",
+    [
+        ({}, "permessage-deflate; client_max_window_bits, permessage-deflate"),
+        ({"fallback": False}, "permessage-deflate; client_max_window_bits"),
+        (
+            {"server_no_context_takeover": True},
+            "permessage-deflate; server_no_context_takeover; client_max_window_bits,"
+            " permessage-deflate",
+        ),
+        (
+            {"client_no_context_takeover": True, "fallback": False},
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits",
+        ),
+        (
+            {"server_max_window_bits": 10, "fallback": False},
+            "permessage-deflate; server_max_window_bits=10; client_max_window_bits",
+        ),
+        (
+            {"client_max_window_bits": 9, "fallback": False},
+            "permessage-deflate; client_max_window_bits=9",
+        ),
+        (
+            {
+                "server_no_context_takeover": True,
+                "client_no_context_takeover": True,
+                "server_max_window_bits": 8,
+                "client_max_window_bits": 15,
+            },
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover;"
+            " server_max_window_bits=8; client_max_window_bits=15, permessage-deflate",
+        ),
+        (
+            {"level": 9, "mem_level": 1, "fallback": False},
+            "permessage-deflate; client_max_window_bits",
+        ),
+    ],
+)
+def test_offer(options, offer):
+    assert PerMessageDeflate(**options).offer() == offer
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"server_max_window_bits": 7},
+        {"server_max_window_bits": 16},
+        {"server_max_window_bits": "10"},
+        {"client_max_window_bits": 7},
+        {"client_max_window_bits": 16},
+        {"level": 10},
+        {"level": -2},
+        {"mem_level": 0},
+        {"mem_level": 10},
+    ],
+)
+def test_constructor_validation(options):
+    with pytest.raises(ValueError):
+        PerMessageDeflate(**options)
+
+
+def test_repr():
+    assert repr(PerMessageDeflate(server_max_window_bits=9)) == (
+        "PerMessageDeflate(server_no_context_takeover=False, client_no_context_takeover=False,"
+        " server_max_window_bits=9, client_max_window_bits=None, level=-1, mem_level=8)"
+    )
+    assert repr(Deflate(9, 10, True, False)) == (
+        "Deflate(decompress_wbits=9, compress_wbits=10,"
+        " reset_decompress=True, reset_compress=False)"
+    )
+
+
+# RFC 7692 7.1: the answer
+
+
+@pytest.mark.parametrize(
+    "options, params, expected",
+    [
+        ({}, [], (15, 15, False, False)),
+        ({}, [("server_no_context_takeover", None)], (15, 15, True, False)),
+        ({}, [("client_no_context_takeover", None)], (15, 15, False, True)),
+        ({"client_no_context_takeover": True}, [], (15, 15, False, True)),
+        ({"client_max_window_bits": 10}, [], (15, 10, False, False)),
+        ({"client_max_window_bits": 10}, [("client_max_window_bits", "9")], (15, 9, False, False)),
+        (
+            {"client_max_window_bits": 10},
+            [("client_max_window_bits", "10")],
+            (15, 10, False, False),
+        ),
+        (
+            {},
+            [
+                ("server_no_context_takeover", None),
+                ("client_no_context_takeover", None),
+                ("server_max_window_bits", "12"),
+                ("client_max_window_bits", "11"),
+            ],
+            (12, 11, True, True),
+        ),
+    ]
+    + [
+        ({}, [("server_max_window_bits", str(bits))], (bits, 15, False, False))
+        for bits in range(8, 16)
+    ]
+    + [
+        ({}, [("client_max_window_bits", str(bits))], (15, bits, False, False))
+        for bits in range(8, 16)
+    ],
+)
+def test_accept(options, params, expected):
+    assert settings(PerMessageDeflate(**options).accept(params)) == expected
+
+
+def test_accept_passes_level_and_mem_level():
+    deflate = PerMessageDeflate(level=3, mem_level=4).accept([])
+    assert (deflate.level, deflate.mem_level) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("unknown", None)],
+        [("server_max_window_bits", "10"), ("x", "1")],
+        [("server_no_context_takeover", None), ("server_no_context_takeover", None)],
+        [("server_max_window_bits", "10"), ("server_max_window_bits", "10")],
+        [("server_no_context_takeover", "1")],
+        [("client_no_context_takeover", "")],
+        [("server_max_window_bits", None)],
+        [("client_max_window_bits", None)],
+        [("server_max_window_bits", "7")],
+        [("server_max_window_bits", "16")],
+        [("client_max_window_bits", "7")],
+        [("client_max_window_bits", "16")],
+        [("server_max_window_bits", "09")],
+        [("client_max_window_bits", "08")],
+        [("server_max_window_bits", "ten")],
+        [("server_max_window_bits", "")],
+        [("server_max_window_bits", "1e1")],
+        [("server_max_window_bits", " 9")],
+    ],
+)
+def test_accept_rejects(params):
+    with pytest.raises(CompressionParameterError):
+        PerMessageDeflate().accept(params)
+
+
+def test_client_window_larger_than_offered():
+    with pytest.raises(CompressionParameterError):
+        PerMessageDeflate(client_max_window_bits=10).accept([("client_max_window_bits", "11")])
+
+
+# The codec
+
+
+def test_round_trip_with_context_takeover():
+    sender, receiver = Deflate(), Deflate()
+    message = text_sample(1)
+    sizes = []
+    for _ in range(3):
+        payload = sender.compress(message)
+        sizes.append(len(payload))
+        assert inflate(receiver, payload) == message
+    assert sizes[1] < sizes[0] / 4
+
+
+def test_compressor_reset():
+    sender = Deflate(reset_compress=True)
+    receiver = Deflate()
+    message = text_sample(2)
+    payloads = [sender.compress(message) for _ in range(3)]
+    assert payloads[0] == payloads[1] == payloads[2]
+    assert [inflate(receiver, payload) for payload in payloads] == [message] * 3
+
+
+def test_decompressor_reset():
+    receiver = Deflate(reset_decompress=True)
+    message = text_sample(3)
+    for _ in range(3):
+        assert inflate(receiver, server_message(message)) == message
+
+
+def test_decompressor_reset_forgets_the_context():
+    sender = Deflate()
+    receiver = Deflate(reset_decompress=True)
+    message = text_sample(4)
+    assert inflate(receiver, sender.compress(message)) == message
+    with pytest.raises(ProtocolError) as info:
+        inflate(receiver, sender.compress(message))
+    assert info.value.code == 1007
+
+
+@pytest.mark.parametrize("bits", range(9, 16))
+def test_compress_window_sizes(bits):
+    sender = Deflate(compress_wbits=bits)
+    assert sender.can_compress
+    peer = zlib.decompressobj(-bits)
+    message = text_sample(bits, size=70000)
+    for _ in range(2):
+        assert peer.decompress(sender.compress(message) + TAIL) == message
+
+
+@pytest.mark.parametrize("bits", range(8, 16))
+def test_decompress_window_sizes(bits):
+    receiver = Deflate(decompress_wbits=bits)
+    message = b"abcdefgh" * 40 + text_sample(bits, size=200)
+    for _ in range(2):
+        assert inflate(receiver, server_message(message, wbits=max(bits, 9))) == message
+
+
+def test_window_of_8_cannot_compress():
+    assert not Deflate(compress_wbits=8).can_compress
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_empty_message(reset):
+    sender, receiver = Deflate(reset_compress=reset), Deflate(reset_decompress=reset)
+    for message in [b"", b"x", b""]:
+        assert inflate(receiver, sender.compress(message)) == message
+
+
+@pytest.mark.parametrize("size", [1, 7, 100])
+def test_fragmented_input(size):
+    receiver = Deflate()
+    message = text_sample(5)
+    for _ in range(2):
+        payload = server_message(message)
+        pieces = [payload[index : index + size] for index in range(0, len(payload), size)]
+        output = b"".join(receiver.decompress(piece, None) for piece in pieces)
+        assert output + receiver.finish(None) == message
+
+
+def test_compress_removes_the_tail():
+    payload = Deflate().compress(b"hello")
+    assert not payload.endswith(TAIL)
+    assert zlib.decompressobj(-15).decompress(payload + TAIL) == b"hello"
+
+
+def test_finish_inflates_the_tail():
+    receiver = Deflate()
+    assert receiver.decompress(server_message(b"hello"), None) == b"hello"
+    assert receiver.finish(None) == b""
+    assert receiver.finish(0) == b""
+
+
+def test_finish_before_decompress():
+    assert Deflate().finish(None) == b""
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_message_after_a_final_block(reset):
+    receiver = Deflate(reset_decompress=reset)
+    for index in range(3):
+        message = text_sample(index, size=300)
+        assert inflate(receiver, server_message(message, end=zlib.Z_FINISH)) == message
+        assert inflate(receiver, server_message(message)) == message
+
+
+def test_decompression_limit():
+    payload = server_message(b"q" * 1000)
+    assert inflate(Deflate(), payload, limit=1000) == b"q" * 1000
+    with pytest.raises(PayloadTooLarge) as info:
+        Deflate().decompress(payload, 999)
+    assert info.value.code == 1009
+
+
+def test_decompression_limit_stops_early():
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = b"".join(compressor.compress(b"\x00" * 1024 * 1024) for _ in range(20))
+    bomb += compressor.flush(zlib.Z_SYNC_FLUSH)
+    with pytest.raises(PayloadTooLarge):
+        Deflate().decompress(bomb, 1024)
+
+
+def cut_stored_block():
+    """A stored block missing 4 bytes, which the tail then supplies."""
+    compressor = zlib.compressobj(0, zlib.DEFLATED, -15)
+    payload = compressor.compress(b"abcdefgh") + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return payload[: payload.index(b"abcdefgh") + 4]
+
+
+def test_finish_output():
+    receiver = Deflate()
+    assert receiver.decompress(cut_stored_block(), None) == b"abcd"
+    assert receiver.finish(None) == TAIL
+
+
+def test_finish_limit():
+    receiver = Deflate()
+    assert receiver.decompress(cut_stored_block(), 4) == b"abcd"
+    with pytest.raises(PayloadTooLarge):
+        receiver.finish(3)
+
+
+def test_invalid_data():
+    with pytest.raises(ProtocolError) as info:
+        Deflate().decompress(b"\xff\xfe\xfd", None)
+    assert info.value.code == 1007
+    with pytest.raises(ProtocolError):
+        Deflate().decompress(b"\xff\xfe\xfd", 100)

@@ -1,0 +1,76 @@
+import random
+
+import pytest
+
+from lomond import mask as mask_module
+from lomond.mask import INT_XOR_LIMIT, mask, mask_python, mask_wsaccel
+
+SIZES = (
+    list(range(0, 18))
+    + [125, 126, 1000, 4097]
+    + list(range(INT_XOR_LIMIT - 5, INT_XOR_LIMIT + 6))
+    + [65536, 65537]
+)
+
+
+def reference(key, data):
+    key = bytearray(key)
+    return bytes(bytearray(byte ^ key[index % 4] for index, byte in enumerate(bytearray(data))))
+
+
+def sample(size, seed):
+    rng = random.Random(seed)
+    key = bytes(bytearray(rng.getrandbits(8) for _ in range(4)))
+    data = bytes(bytearray(rng.getrandbits(8) for _ in range(size)))
+    return key, data
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_mask_python_matches_reference(size):
+    key, data = sample(size, seed=size)
+    result = mask_python(key, data)
+    assert type(result) is bytes
+    assert result == reference(key, data)
+    assert mask_python(key, result) == data
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+@pytest.mark.parametrize("size", [0, 1, 7, 100, INT_XOR_LIMIT - 1, INT_XOR_LIMIT])
+def test_mask_python_takes_bytes_like(kind, size):
+    key, data = sample(size, seed=1000 + size)
+    assert mask_python(key, kind(data)) == reference(key, data)
+
+
+def test_mask_python_takes_a_bytearray_key():
+    key, data = sample(21, seed=5)
+    assert mask_python(bytearray(key), data) == reference(key, data)
+
+
+def test_known_value():
+    assert mask_python(b"\x37\xfa\x21\x3d", b"Hello") == b"\x7f\x9f\x4d\x51\x58"
+
+
+def test_zero_key_is_identity():
+    data = b"unchanged" * 3
+    assert mask_python(b"\x00\x00\x00\x00", data) == data
+
+
+def test_mask_is_one_of_the_maskers():
+    assert mask in (mask_python, mask_wsaccel)
+
+
+def test_wsaccel_unavailable(monkeypatch):
+    monkeypatch.setattr(mask_module, "XorMaskerSimple", None)
+    with pytest.raises(RuntimeError):
+        mask_wsaccel(b"abcd", b"data")
+
+
+def test_mask_wsaccel_matches_mask_python():
+    pytest.importorskip("wsaccel")
+    assert mask is mask_wsaccel
+    for size in SIZES:
+        key, data = sample(size, seed=-size)
+        assert mask_wsaccel(key, data) == mask_python(key, data)
+    for kind in (bytearray, memoryview):
+        key, data = sample(50, seed=3)
+        assert mask_wsaccel(key, kind(data)) == reference(key, data)
