@@ -34,6 +34,9 @@ _WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 #: The most bytes handed to one ``send`` call.
 SEND_CHUNK = 1024 * 1024
 
+#: TLS inside TLS (wss:// through an https:// proxy) needs ssl.MemoryBIO.
+HAVE_LAYERED_TLS = hasattr(ssl, "MemoryBIO")
+
 
 def monotonic():
     """The monotonic clock used for every timer."""
@@ -208,6 +211,111 @@ class Transport(object):
             self.sock.close()
         except (OSError, socket.error):  # pragma: no cover - nothing to do
             log.debug("error closing socket", exc_info=True)
+
+
+class LayeredTLSTransport(Transport):
+    """TLS to the server, inside a TLS connection to an HTTPS proxy.
+
+    The standard library can't wrap an ``SSLSocket`` in another, so the
+    inner TLS runs on an ``ssl.SSLObject`` whose encrypted bytes travel
+    through the outer socket. Needs Python 3 (``ssl.MemoryBIO``).
+
+    :param outer: The connected ``SSLSocket`` to the proxy (tunnel open).
+    :param ssl.SSLContext context: The context for the inner TLS.
+    :param str server_hostname: The WebSocket server's name (SNI, check).
+    :param float deadline: Monotonic time by which the handshake must end.
+    :raises lomond.errors.ConnectFail: If the inner handshake fails.
+    """
+
+    def __init__(self, outer, context, server_hostname, deadline, proxy=None):
+        Transport.__init__(self, outer, proxy=proxy)
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=server_hostname)
+        self._scratch = bytearray(65536)
+        # True when the inner TLS wants more bytes than the BIO holds: then
+        # the bytes in the BIO are a partial record, not something to read.
+        self._starved = False
+        try:
+            self._handshake(server_hostname, deadline)
+        except Exception:
+            self.close()
+            raise
+
+    def _handshake(self, server_hostname, deadline):
+        while True:
+            try:
+                self._tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                pass
+            except (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLError)) as error:
+                raise ConnectFail(_describe_tls(error))
+            self._flush(deadline - monotonic())
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                raise ConnectFail("TLS handshake with {} timed out".format(server_hostname))
+            if not Transport.pending(self) and not self.wait_readable(remaining):
+                continue
+            if self._pull() == 0:
+                raise ConnectFail("proxy closed the tunnel during the TLS handshake")
+        self._flush(deadline - monotonic())
+
+    def _flush(self, stall_timeout):
+        """Send the encrypted bytes the inner TLS produced."""
+        data = self._outgoing.read()
+        if data:
+            try:
+                Transport.sendall(self, data, max(0.001, stall_timeout) if stall_timeout else None)
+            except TransportFail as error:
+                raise ConnectFail("TLS handshake through the proxy failed: {}".format(error))
+
+    def _pull(self):
+        """Move bytes from the outer socket into the inner TLS."""
+        count = Transport.recv_into(self, self._scratch)
+        if count:
+            self._incoming.write(memoryview(self._scratch)[:count])
+            self._starved = False
+        return count
+
+    def pending(self):
+        """Bytes readable without waiting: decrypted by either TLS layer,
+        or whole inner records still in the memory BIO."""
+        if self.closed:
+            return 0
+        waiting = 0 if self._starved else self._incoming.pending
+        return self._tls.pending() + waiting + Transport.pending(self)
+
+    def recv_into(self, buffer):
+        while True:
+            try:
+                count = self._tls.read(len(buffer), buffer)
+            except ssl.SSLWantReadError:
+                count = None
+            except ssl.SSLZeroReturnError:
+                return 0
+            except ssl.SSLError as error:
+                raise TransportFail("TLS error; {}".format(error))
+            if self._outgoing.pending:  # e.g. a TLS 1.3 key update
+                Transport.sendall(self, self._outgoing.read(), None)
+            if count is not None:
+                return count
+            self._starved = True
+            pulled = self._pull()
+            if not pulled:
+                return pulled  # None: nothing yet; 0: end of the stream
+
+    def sendall(self, data, stall_timeout=None):
+        if self.closed:
+            raise TransportFail("the socket is closed")
+        view = memoryview(data)
+        written = 0
+        while written < len(view):
+            try:
+                written += self._tls.write(view[written : written + SEND_CHUNK])
+            except ssl.SSLError as error:
+                raise TransportFail("TLS error while sending; {}".format(error))
+            Transport.sendall(self, self._outgoing.read(), stall_timeout)
 
 
 def _describe(error):

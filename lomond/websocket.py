@@ -8,7 +8,6 @@ any thread while another iterates; the loop waits for data without holding
 it.
 """
 
-import base64
 import json
 import logging
 import os
@@ -16,7 +15,6 @@ import threading
 import time
 
 import six
-from six.moves.urllib.parse import unquote, urlsplit
 
 from . import events
 from .compression import PerMessageDeflate
@@ -25,7 +23,17 @@ from .errors import ConnectFail, TransportFail, WebSocketUnavailable
 from .handshake import Handshake, make_key, normalize_headers
 from .session import WebsocketSession, CONNECTING, OPEN, CLOSING, CLOSED
 from .status import Status, is_valid_close_code
-from .transport import Transport, connect_tcp, make_ssl_context, monotonic, wrap_tls
+from .proxy import choose_proxy, open_tunnel
+from .transport import (
+    HAVE_LAYERED_TLS,
+    LayeredTLSTransport,
+    Transport,
+    connect_tcp,
+    make_ssl_context,
+    monotonic,
+    wrap_tls,
+)
+from .url import RedirectError, WebSocketURL
 
 log = logging.getLogger("lomond")
 
@@ -34,6 +42,9 @@ MAX_WAIT = 60.0
 
 #: How often the loop looks at an ``exit_event`` (seconds).
 EXIT_CHECK = 0.25
+
+_REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
+_PRIVATE_HEADERS = frozenset([b"authorization", b"cookie", b"proxy-authorization"])
 
 _TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -88,6 +99,11 @@ class WebSocket(object):
     :param str origin: The Origin header, if any.
     :param int max_size: The largest message accepted in bytes (64 MiB by
         default); None for no limit.
+    :param int max_redirects: How many HTTP redirects of the upgrade to
+        follow (0: none). Never from wss:// to ws://; credentials and
+        cookies are not sent on to another host.
+    :param ssl.SSLContext proxy_ssl_context: The TLS context for an
+        ``https://`` proxy (default: the same settings as the server's).
     :raises ValueError: For an unsupported URL scheme, a URL without a
         host or with a fragment, or a malformed option.
     """
@@ -106,32 +122,15 @@ class WebSocket(object):
         headers=None,
         origin=None,
         max_size=DEFAULT_MAX_SIZE,
+        max_redirects=5,
+        proxy_ssl_context=None,
     ):
         self.url = url
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("ws", "wss"):
-            raise ValueError(
-                "unsupported URL scheme {!r} in {!r}; use ws:// or wss://".format(parts.scheme, url)
-            )
-        if not parts.hostname:
-            raise ValueError("the URL {!r} has no host".format(url))
-        if parts.fragment or url.endswith("#"):
-            # RFC 6455 3: fragment identifiers are meaningless in WebSocket
-            # URIs and must not be used.
-            raise ValueError("the URL {!r} has a fragment (#); remove it or escape it as %23".format(url))
-        try:
-            port = parts.port
-        except ValueError:
-            raise ValueError("the URL {!r} has an invalid port".format(url))
-        self.scheme = scheme
-        self.host = parts.hostname
-        self.port = port or (443 if scheme == "wss" else 80)
-        self.resource = (parts.path or "/") + ("?" + parts.query if parts.query else "")
-        self._authorization = None
-        if parts.username is not None:
-            credentials = "{}:{}".format(unquote(parts.username), unquote(parts.password or ""))
-            self._authorization = "Basic " + _b64(credentials)
+        self._target = target = WebSocketURL(url)
+        self.scheme = target.scheme
+        self.host = target.host
+        self.port = target.port
+        self.resource = target.resource
 
         self.proxies = proxies
         if protocols is not None and isinstance(protocols, six.string_types):
@@ -158,6 +157,10 @@ class WebSocket(object):
         if max_size is not None and (not isinstance(max_size, six.integer_types) or max_size < 1):
             raise ValueError("max_size must be a positive int, or None for no limit")
         self.max_size = max_size
+        if not isinstance(max_redirects, six.integer_types) or max_redirects < 0:
+            raise ValueError("max_redirects must be an int, 0 or more")
+        self.max_redirects = max_redirects
+        self.proxy_ssl_context = proxy_ssl_context
 
         self._lock = threading.Lock()
         self._random = _RandomPool()
@@ -168,7 +171,7 @@ class WebSocket(object):
         self._loop_thread = None
 
     def __repr__(self):
-        return "<WebSocket {!r} {}>".format(self.url, self.state)
+        return "<WebSocket {!r} {}>".format(self._target.redacted, self.state)
 
     # -- Properties ----------------------------------------------------
 
@@ -317,29 +320,40 @@ class WebSocket(object):
             return self.ssl_context
         return make_ssl_context(self.ssl_verify, self.ssl_cafile)
 
-    def _open_transport(self, deadline):
-        """Connect (through a proxy if one applies) and do TLS."""
-        from .proxy import choose_proxy, open_tunnel
-
+    def _open_transport(self, target, deadline):
+        """Connect to ``target`` (through a proxy if one applies), with TLS."""
         try:
-            proxy = choose_proxy(self.is_secure, self.host, self.port, self.proxies)
+            proxy = choose_proxy(target.secure, target.host, target.port, self.proxies)
         except ValueError as error:
             raise ConnectFail(str(error))
-        if proxy is None:
-            sock = connect_tcp(self.host, self.port, deadline)
-        else:
-            log.info("connecting to %s through proxy %s", self.url, proxy.url)
-            sock = open_tunnel(proxy, self.host, self.port, deadline)
-        self._emit_trace("connected_tcp", proxy=proxy and proxy.url)
-        if self.is_secure:
+        secure = target.secure
+        context = None
+        if secure or (proxy is not None and proxy.scheme == "https"):
             try:
                 context = self._ssl_context()
             except (IOError, OSError, ValueError) as error:
-                sock.close()
                 raise ConnectFail("can't load the TLS settings: {}".format(error))
-            sock = wrap_tls(sock, context, self.host, deadline)
-            self._emit_trace("tls_wrapped")
-        return Transport(sock, proxy=proxy and proxy.url)
+        if proxy is None:
+            sock = connect_tcp(target.host, target.port, deadline)
+        else:
+            log.info("connecting to %s through proxy %s", target.redacted, proxy.url)
+            if proxy.scheme == "https" and secure and not HAVE_LAYERED_TLS:
+                raise ConnectFail(
+                    "wss:// through an https:// proxy needs TLS inside TLS, which needs Python 3"
+                )
+            sock = open_tunnel(
+                proxy, target.host, target.port, deadline, self.proxy_ssl_context or context
+            )
+        proxy_url = proxy and proxy.url
+        self._emit_trace("connected_tcp", proxy=proxy_url)
+        if not secure:
+            return Transport(sock, proxy=proxy_url)
+        if proxy is not None and proxy.scheme == "https":
+            transport = LayeredTLSTransport(sock, context, target.host, deadline, proxy=proxy_url)
+        else:
+            transport = Transport(wrap_tls(sock, context, target.host, deadline), proxy=proxy_url)
+        self._emit_trace("tls_wrapped")
+        return transport
 
     def _drop_transport(self):
         """Close the transport, or only shut it down if another thread may
@@ -361,66 +375,120 @@ class WebSocket(object):
             self._abort_reason = None
             self._send_timeout = send_timeout
         self._loop_thread = threading.current_thread()
-        url = self.url
-        log.info("connecting to %s", url)
+        target = self._target
+        log.info("connecting to %s", target.redacted)
         self._emit_trace("connect_start")
-        yield _stamp(events.Connecting(url))
+        yield _stamp(events.Connecting(target.redacted))
 
-        start = monotonic()
-        deadline = start + (connect_timeout or 365 * 24 * 3600.0)
-        try:
-            transport = self._open_transport(deadline)
-        except ConnectFail as error:
-            reason = str(error)
-            log.info("connect to %s failed: %s", url, reason)
-            self._emit_trace("connect_fail", reason=reason)
-            yield _stamp(events.ConnectFail(reason))
-            return
+        deadline = monotonic() + (connect_timeout or 365 * 24 * 3600.0)
+        headers = self.headers
+        authorization = target.authorization()
+        hops = 0
+        while True:
+            try:
+                transport = self._open_transport(target, deadline)
+            except ConnectFail as error:
+                reason = str(error)
+                log.info("connect to %s failed: %s", target.redacted, reason)
+                self._emit_trace("connect_fail", reason=reason)
+                yield _stamp(events.ConnectFail(reason))
+                return
+            session = self._start_session(
+                session_class, options, target, headers, authorization, connect_timeout, deadline
+            )
+            redirect = None
+            try:
+                with self._lock:
+                    self._session = session
+                    self._transport = transport
+                    session.start(monotonic())
+                    try:
+                        transport.sendall(session.data_to_send(), send_timeout)
+                        first = []
+                    except TransportFail as error:
+                        first = session.abort("socket fail; {}".format(error))
+                self._emit_trace("handshake_sent")
+                if not hops:
+                    yield _stamp(events.Connected(target.redacted, proxy=transport.proxy))
+                for event in first:
+                    yield _stamp(event)
+                for event in self._loop(session, transport, send_timeout, exit_event):
+                    name = event.name
+                    if name == "rejected" and self._is_redirect(event.response):
+                        redirect = event
+                        continue
+                    if redirect is not None:
+                        continue  # the Disconnected that ends the redirect hop
+                    if name == "ready":
+                        event.url = target.redacted
+                    elif name == "disconnected":
+                        log.info("disconnected from %s: %s", target.redacted, event.reason)
+                        self._emit_trace("disconnected", reason=event.reason, graceful=event.graceful)
+                    yield event
+            finally:
+                with self._lock:
+                    if not session.is_finished:
+                        log.warning("disconnecting websocket: the event loop was left early")
+                        session.abort("disconnected; the event loop was left")
+                    transport.close()
+            if redirect is None:
+                return
+            location = redirect.response.get("location")
+            try:
+                if hops >= self.max_redirects:
+                    raise RedirectError("too many redirects (more than {})".format(self.max_redirects))
+                new_target = target.redirect(location)
+            except RedirectError as error:
+                redirect.reason = str(error)
+                log.info("not following redirect from %s: %s", target.redacted, error)
+                yield _stamp(redirect)
+                yield _stamp(events.Disconnected("rejected; {}".format(error), graceful=True))
+                return
+            log.info(
+                "redirected (%s) from %s to %s",
+                redirect.response.status_code,
+                target.redacted,
+                new_target.redacted,
+            )
+            self._emit_trace("redirect", location=new_target.redacted)
+            if not new_target.same_host(target):
+                # Credentials and cookies stay with the host they were for.
+                headers = [(name, value) for name, value in headers if name.lower() not in _PRIVATE_HEADERS]
+                authorization = None
+            if new_target.username is not None:
+                authorization = new_target.authorization()
+            target = new_target
+            hops += 1
 
+    def _is_redirect(self, response):
+        return (
+            self.max_redirects is not None
+            and response.status_code in _REDIRECT_STATUSES
+            and response.get("location") is not None
+        )
+
+    def _start_session(self, session_class, options, target, headers, authorization, connect_timeout, deadline):
         handshake = Handshake(
-            self.host,
-            self.port,
-            self.resource,
-            secure=self.is_secure,
+            target.host,
+            target.port,
+            target.resource,
+            secure=target.secure,
             key=make_key(os.urandom(16)),
             protocols=self.protocols,
             compression=self._compression,
             origin=self.origin,
             agent=self.agent,
-            headers=self.headers,
-            authorization=self._authorization,
+            headers=headers,
+            authorization=authorization,
         )
-        now = monotonic()
-        session = session_class(
+        return session_class(
             handshake,
             self._random,
             max_size=self.max_size,
-            handshake_timeout=None if connect_timeout is None else max(0.001, deadline - now),
+            handshake_timeout=None if connect_timeout is None else max(0.001, deadline - monotonic()),
             trace=self._frame_trace if self.trace else None,
             **options
         )
-        first = []
-        with self._lock:
-            self._session = session
-            self._transport = transport
-            session.start(now)
-            try:
-                transport.sendall(session.data_to_send(), send_timeout)
-            except TransportFail as error:
-                first = session.abort("socket fail; {}".format(error))
-        try:
-            self._emit_trace("handshake_sent")
-            yield _stamp(events.Connected(url, proxy=transport.proxy))
-            for event in first:
-                yield _stamp(event)
-            for event in self._loop(session, transport, send_timeout, exit_event):
-                yield event
-        finally:
-            with self._lock:
-                if not session.is_finished:
-                    log.warning("disconnecting websocket: the event loop was left early")
-                    session.abort("disconnected; the event loop was left")
-                transport.close()
 
     def _loop(self, session, transport, send_timeout, exit_event):
         """Move bytes and time between the socket and the session."""
@@ -477,9 +545,6 @@ class WebSocket(object):
                 now = wall_clock()
                 for event in event_list:
                     event.received_time = now
-                    if event.name == "disconnected":
-                        log.info("disconnected from %s: %s", self.url, event.reason)
-                        self._emit_trace("disconnected", reason=event.reason, graceful=event.graceful)
                     yield event
 
     def _frame_trace(self, record):
@@ -639,10 +704,6 @@ class WebSocket(object):
                 self._abort_reason = self._abort_reason or "disconnected; the WebSocket was closed"
             self._drop_transport()
 
-
-
-def _b64(text):
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def _stamp(event):

@@ -1,0 +1,134 @@
+"""Choosing a proxy (environment, NO_PROXY) and the CONNECT exchange."""
+
+import pytest
+
+from lomond.errors import ProxyFail
+from lomond.proxy import ProxyURL, check_connect_response, choose_proxy, connect_request, is_bypassed
+from lomond.response import ResponseParser
+
+from .chunks import SPLITS
+
+
+@pytest.mark.parametrize(
+    "host, port, no_proxy, bypassed",
+    [
+        ("example.com", 80, "example.com", True),
+        ("a.example.com", 80, "example.com", True),
+        ("a.example.com", 80, ".example.com", True),
+        ("example.com", 80, ".example.com", True),
+        ("a.example.com", 80, "*.example.com", True),
+        ("badexample.com", 80, "example.com", False),
+        ("EXAMPLE.com", 80, "example.COM", True),
+        ("example.com.", 80, "example.com", True),
+        ("anything", 1, "*", True),
+        ("anything", 1, "", False),
+        ("host", 8080, "host:8080", True),
+        ("host", 80, "host:8080", False),
+        ("10.1.2.3", 80, "10.0.0.0/8", True),
+        ("11.1.2.3", 80, "10.0.0.0/8", False),
+        ("192.168.1.7", 80, "192.168.1.7", True),
+        ("192.168.1.7", 443, "192.168.1.7:443", True),
+        ("192.168.1.7", 80, "192.168.1.7:443", False),
+        ("::1", 80, "::1", True),
+        ("::1", 80, "[::1]", True),
+        ("::1", 443, "[::1]:443", True),
+        ("::1", 80, "[::1]:443", False),
+        ("fd00::5", 80, "fd00::/8", True),
+        ("fe80::5", 80, "fd00::/8", False),
+        ("10.0.0.1", 80, "fd00::/8", False),
+        ("127.0.0.1", 80, "localhost", False),
+        ("host", 80, "other, host", True),
+        ("host", 80, "other host", True),
+        ("10.1.2.3", 80, "10.0.0.0/99", False),
+        ("10.1.2.3", 80, "nonsense/8", False),
+    ],
+)
+def test_no_proxy(host, port, no_proxy, bypassed):
+    assert is_bypassed(host, port, no_proxy) is bypassed
+
+
+def test_choose_from_a_dict():
+    proxies = {"http": "http://plain:3128", "https": "http://secure:3129", "no": "internal"}
+    assert choose_proxy(False, "example.org", 80, proxies).host == "plain"
+    assert choose_proxy(True, "example.org", 443, proxies).host == "secure"
+    assert choose_proxy(True, "internal", 443, proxies) is None
+    assert choose_proxy(True, "example.org", 443, {}) is None
+    assert choose_proxy(True, "example.org", 443, {"all": "socks5://s"}).scheme == "socks5"
+
+
+def test_choose_from_the_environment(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://upper:1")
+    monkeypatch.setenv("https_proxy", "http://lower:2")
+    monkeypatch.setenv("http_proxy", "http://plain:3")
+    monkeypatch.setenv("no_proxy", "skip.me")
+    assert choose_proxy(True, "example.org", 443, None).host == "lower"
+    assert choose_proxy(False, "example.org", 80, None).host == "plain"
+    assert choose_proxy(False, "skip.me", 80, None) is None
+
+
+def test_proxy_url():
+    proxy = ProxyURL("http://us%20er:p%40ss@proxy.example:3128")
+    assert (proxy.host, proxy.port, proxy.username, proxy.password) == ("proxy.example", 3128, "us er", "p@ss")
+    assert proxy.url == "http://proxy.example:3128"
+    assert proxy.authorization() == "Basic dXMgZXI6cEBzcw=="
+    assert ProxyURL("proxy:8080").scheme == "http"
+    assert ProxyURL("https://p").port == 443
+    assert ProxyURL("socks5h://p").port == 1080
+    assert ProxyURL("http://[::1]:3128").url == "http://[::1]:3128"
+    assert ProxyURL("http://p").authorization() is None
+
+
+@pytest.mark.parametrize("url", ["ftp://proxy", "http://", "socks6://p"])
+def test_bad_proxy_url(url):
+    with pytest.raises(ValueError):
+        ProxyURL(url)
+
+
+def test_connect_request():
+    assert connect_request("example.org", 443) == (
+        b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n"
+    )
+    assert connect_request("::1", 80, "Basic eA==") == (
+        b"CONNECT [::1]:80 HTTP/1.1\r\nHost: [::1]:80\r\nProxy-Authorization: Basic eA==\r\n\r\n"
+    )
+
+
+def parse_answer(data, split):
+    """The Response, and every byte after its head."""
+    parser = ResponseParser()
+    results = []
+    rest = b""
+    for chunk in split(data):
+        if parser.is_finished:
+            rest += chunk
+        else:
+            results.extend(parser.feed(chunk))
+    return results[0], parser.unconsumed() + rest
+
+
+PROXY = ProxyURL("http://proxy:3128")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_connect_established(split):
+    response, leftover = parse_answer(b"HTTP/1.1 200 Connection established\r\nVia: x\r\n\r\n", split)
+    check_connect_response(PROXY, response, leftover)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("status", [b"403 Forbidden", b"407 Proxy Authentication Required", b"502 Bad Gateway"])
+def test_connect_refused(status, split):
+    response, leftover = parse_answer(b"HTTP/1.1 " + status + b"\r\n\r\n", split)
+    with pytest.raises(ProxyFail) as error:
+        check_connect_response(PROXY, response, leftover)
+    assert str(error.value) == "proxy http://proxy:3128 refused the tunnel: " + status.decode("ascii")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_connect_with_early_data(split):
+    response, leftover = parse_answer(b"HTTP/1.1 200 OK\r\n\r\nsurprise", split)
+    assert leftover == b"surprise"
+    with pytest.raises(ProxyFail):
+        check_connect_response(PROXY, response, leftover)
