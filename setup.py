@@ -41,12 +41,14 @@ setup(
     long_description_content_type="text/x-rst",
     license="BSD-3-Clause",
     packages=["lomond", "lomond.examples"],
+    package_data={"lomond.examples": ["certs/*.pem", "certs/README.rst"]},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
     install_requires=[
         "six>=1.10",
         "certifi",
         'monotonic; python_version < "3.3"',
     ],
+    entry_points={"console_scripts": ["lomond = lomond.cli:main"]},
     extras_require={
         "accel": ["wsaccel"],
         "socks": ["PySocks"],

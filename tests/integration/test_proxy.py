@@ -6,10 +6,10 @@ import threading
 import pytest
 
 from lomond import WebSocket
-from lomond.testing import WebSocketServer, echo
+from lomond.testing import ConnectProxy, WebSocketServer, echo
 
 from .helpers import names, run
-from .proxies import ConnectProxy, PProxy
+from .proxies import PProxy
 from .servers import RawServer, drain, read_request
 
 PY3 = sys.version_info[0] >= 3
