@@ -18,7 +18,12 @@ from lomond.errors import WebSocketUnavailable
 from lomond.testing import WebSocketServer, echo
 
 try:
-    read_line = raw_input  # Python 2.7
+    _raw_input = raw_input  # Python 2.7: returns bytes
+
+    def read_line(prompt):
+        return _raw_input(prompt).decode(sys.stdin.encoding or "utf-8")
+
+
 except NameError:
     read_line = input
 

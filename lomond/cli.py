@@ -150,13 +150,24 @@ class StdinSender(object):
             self.websocket.close()
 
 
-def _text_stdin():
-    stream = sys.stdin
-    if sys.version_info[0] == 2:  # pragma: no cover - exercised on 2.7
-        import codecs
+class _Utf8Lines(object):
+    """Text lines from a Python 2.7 byte stream, one at a time.
 
-        return codecs.getreader("utf-8")(stream)
-    return stream
+    (A ``codecs`` reader reads ahead in chunks, which would hold back
+    lines typed interactively.)
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def readline(self):
+        return self.stream.readline().decode("utf-8", "replace")
+
+
+def _text_stdin():
+    if sys.version_info[0] == 2:  # pragma: no cover - exercised on 2.7
+        return _Utf8Lines(sys.stdin)
+    return sys.stdin
 
 
 def _write(stream, text):

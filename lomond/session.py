@@ -18,9 +18,9 @@ clock, thread or random source of its own: a driver (the loop in
 
 The states are CONNECTING (request sent, waiting for the 101), OPEN,
 CLOSING (a close frame went one way) and CLOSED (it went both ways, or the
-connection failed); :attr:`is_finished` becomes True with the one final
-:class:`~lomond.events.Disconnected` event, after which the driver closes
-the socket.
+connection failed); :attr:`~WebsocketSession.is_finished` becomes True
+with the one final :class:`~lomond.events.Disconnected` event, after which
+the driver closes the socket.
 
 The session never raises because of what the server sent. A protocol
 violation becomes a :class:`~lomond.events.ProtocolError` event and a close
@@ -28,10 +28,11 @@ frame with the right code (1002, 1007, 1009 ...). A *critical* one (the
 framing itself is broken) ends the connection at once; otherwise the
 session waits, up to ``close_timeout``, for the server to answer the close.
 
-Time: :meth:`tick` takes the current (monotonic) time, fires the timers
-that are due and returns their events: Poll, pings, Unresponsive, the
-close timeout, the handshake timeout. Timers that :meth:`feed` starts use
-the time of the last tick, so call tick before feed with a fresh clock.
+Time: :meth:`~WebsocketSession.tick` takes the current (monotonic) time,
+fires the timers that are due and returns their events: Poll, pings,
+Unresponsive, the close timeout, the handshake timeout. Timers that
+:meth:`~WebsocketSession.feed` starts use the time of the last tick, so
+call tick before feed with a fresh clock.
 
 When the *server* starts the close handshake, feed returns a Closing
 event, and the echo is queued by the *next* feed or tick. That gives the
@@ -149,6 +150,8 @@ class WebsocketSession(object):
         self.deflate = None
         #: The (monotonic) time the close frame was sent, or None.
         self.close_sent_time = None
+        #: True once the final Disconnected event has been returned; the
+        #: driver then closes the socket.
         self.is_finished = False
 
         self._debug = log.isEnabledFor(logging.DEBUG)
@@ -367,8 +370,8 @@ class WebsocketSession(object):
         """
         if not isinstance(text, six.text_type):
             raise TypeError(
-                "send_text() takes str, not {}; use send_binary() for bytes".format(
-                    type(text).__name__
+                "send_text() takes text ({}), not {}; use send_binary() for bytes".format(
+                    six.text_type.__name__, type(text).__name__
                 )
             )
         self._check_can_send()

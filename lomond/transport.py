@@ -411,9 +411,53 @@ def make_ssl_context(verify=True, cafile=None):
     return context
 
 
-def wrap_tls(sock, context, server_hostname, deadline):
+def is_ip_address(host):
+    """True if ``host`` is an IPv4 or IPv6 address rather than a name."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except (socket.error, ValueError, OSError):
+            pass
+    return False
+
+
+def _same_address(one, two):
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            return socket.inet_pton(family, one) == socket.inet_pton(family, two)
+        except (socket.error, ValueError, OSError):
+            continue
+    return False
+
+
+def check_ip_address(cert, address):
+    """Check that a certificate names ``address`` in an IP SAN (RFC 6125).
+
+    Python 2.7's ``ssl.match_hostname`` refuses every IP address, so
+    Lomond's own contexts check IP hosts with this instead.
+
+    :param dict cert: ``SSLSocket.getpeercert()``.
+    :raises lomond.errors.ConnectFail: If it doesn't.
+    """
+    names = [value for key, value in cert.get("subjectAltName", ()) if key == "IP Address"]
+    if not any(_same_address(name.strip(), address) for name in names):
+        raise ConnectFail(
+            "TLS certificate verify failed: IP address mismatch, certificate is not valid for {!r}".format(address)
+        )
+
+
+#: Python 2.7's ``ssl.match_hostname`` refuses every IP address.
+MATCHES_IP_ADDRESSES = sys.version_info[0] >= 3
+
+
+def wrap_tls(sock, context, server_hostname, deadline, check_ip=False):
     """Do the TLS handshake on a connected socket (with SNI).
 
+    :param bool check_ip: Check an IP-address host against the
+        certificate's IP SANs here rather than in the ``ssl`` module (for
+        Python 2.7, and only for a context Lomond made, which it may
+        change).
     :rtype: ssl.SSLSocket
     :raises lomond.errors.ConnectFail: With the verification detail.
     """
@@ -423,6 +467,18 @@ def wrap_tls(sock, context, server_hostname, deadline):
         raise ConnectFail("timed out before the TLS handshake")
     try:
         sock.settimeout(remaining)
+        if check_ip and context.check_hostname and is_ip_address(server_hostname):
+            context.check_hostname = False
+            try:
+                tls = context.wrap_socket(sock, server_hostname=server_hostname)
+            finally:
+                context.check_hostname = True
+            try:
+                check_ip_address(tls.getpeercert(), server_hostname)
+            except ConnectFail:
+                tls.close()
+                raise
+            return tls
         return context.wrap_socket(sock, server_hostname=server_hostname)
     except socket.timeout:
         sock.close()

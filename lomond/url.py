@@ -37,9 +37,8 @@ class WebSocketURL(object):
             raise ValueError(
                 "the URL {!r} has a fragment (#); remove it or escape it as %23".format(url)
             )
-        try:
-            port = parts.port
-        except ValueError:
+        port = _port(parts.netloc)
+        if port is not None and not 0 < port < 65536:
             raise ValueError("the URL {!r} has an invalid port".format(url))
         self.url = url
         self.scheme = scheme
@@ -105,6 +104,29 @@ class WebSocketURL(object):
             return WebSocketURL(scheme + ":" + rest.split("#", 1)[0])
         except ValueError as error:
             raise RedirectError("bad redirect location {!r}: {}".format(location, error))
+
+
+def _port(netloc):
+    """The port written in ``netloc``: None if absent, -1 if malformed.
+
+    (Python 2.7's ``urlsplit`` quietly drops a port it can't use, which
+    would connect to the default port instead.)
+    """
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        text = hostport.partition("]")[2]
+        if not text:
+            return None
+        if not text.startswith(":"):
+            return -1
+        text = text[1:]
+    elif ":" in hostport:
+        text = hostport.rpartition(":")[2]
+    else:
+        return None
+    if not text:
+        return None  # "host:" means the default port (RFC 3986 3.2.3)
+    return int(text) if text.isdigit() else -1
 
 
 def _as_http(url):

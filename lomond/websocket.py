@@ -26,6 +26,7 @@ from .status import Status, is_valid_close_code
 from .proxy import choose_proxy, open_tunnel
 from .transport import (
     HAVE_LAYERED_TLS,
+    MATCHES_IP_ADDRESSES,
     LayeredTLSTransport,
     Transport,
     connect_tcp,
@@ -351,7 +352,10 @@ class WebSocket(object):
         if proxy is not None and proxy.scheme == "https":
             transport = LayeredTLSTransport(sock, context, target.host, deadline, proxy=proxy_url)
         else:
-            transport = Transport(wrap_tls(sock, context, target.host, deadline), proxy=proxy_url)
+            # Python 2.7 can't match IP addresses; Lomond's own context
+            # gets them checked by hand (a caller's context is left alone).
+            check_ip = not MATCHES_IP_ADDRESSES and self.ssl_context is None
+            transport = Transport(wrap_tls(sock, context, target.host, deadline, check_ip), proxy=proxy_url)
         self._emit_trace("tls_wrapped")
         return transport
 
@@ -624,7 +628,10 @@ class WebSocket(object):
             raise ValueError("send_json() takes an object or keyword arguments, not both")
         else:
             obj = _obj
-        self.send_text(json.dumps(obj))
+        text = json.dumps(obj)
+        if isinstance(text, bytes):  # Python 2.7: ASCII with escapes
+            text = text.decode("ascii")
+        self.send_text(text)
 
     def send_ping(self, data=b""):
         """Send a ping (up to 125 bytes of data).

@@ -1,5 +1,6 @@
 """Small helpers to run a client loop in a test, bounded in time."""
 
+import socket
 import threading
 
 from .servers import TIMEOUT
@@ -55,4 +56,10 @@ def names(events):
 def socket_closed(websocket):
     """True if the client's socket of the last connection is closed."""
     transport = websocket._transport
-    return transport is None or (transport.closed and transport.sock.fileno() == -1)
+    if transport is None:
+        return True
+    try:
+        descriptor = transport.sock.fileno()
+    except (OSError, socket.error):  # Python 2.7: a closed socket raises
+        descriptor = -1
+    return transport.closed and descriptor == -1

@@ -41,9 +41,27 @@ def test_wss_with_a_ca_file(tls_echo_server, ca_file):
     assert socket_closed(websocket)
 
 
+def by_name(url):
+    """The URL with ``localhost`` for ``127.0.0.1``: Python 2.7's ssl module
+    can't check a certificate for an IP address, so a context of the
+    caller's own must be used with a host name there."""
+    return url.replace("127.0.0.1", "localhost")
+
+
 def test_wss_with_a_context(tls_echo_server, ca):
-    received = run(WebSocket(tls_echo_server.url, ssl_context=client_context(ca)), close_on_ready)
+    received = run(WebSocket(by_name(tls_echo_server.url), ssl_context=client_context(ca)), close_on_ready)
     assert received[-1].graceful
+
+
+def test_ip_address_is_checked_against_the_certificate(ca, ca_file):
+    context = ssl.SSLContext(ssl.PROTOCOL_SSLv23)
+    ca.issue_cert(u"10.0.0.1", u"localhost").configure_cert(context)
+    with WebSocketServer(echo, ssl_context=context) as server:
+        wrong = run(WebSocket(server.url, ssl_cafile=ca_file))
+        right = run(WebSocket(by_name(server.url), ssl_cafile=ca_file), close_on_ready)
+    assert names(wrong) == ["connecting", "connect_fail"]
+    assert "verify failed" in wrong[1].reason
+    assert right[-1].graceful
 
 
 def test_untrusted_certificate_fails_by_default(tls_echo_server):
@@ -73,6 +91,7 @@ def test_the_callers_context_is_not_weakened(tls_echo_server, ca):
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     options = context.options
     run(WebSocket(tls_echo_server.url, ssl_context=context), close_on_ready)
+    assert context.check_hostname
     assert context.minimum_version == ssl.TLSVersion.TLSv1_3
     assert context.options == options
 
