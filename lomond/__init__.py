@@ -12,7 +12,13 @@ Iterate over a :class:`WebSocket` to connect and receive events::
             print(event.text)
 """
 
+import logging
+
 from ._version import __version__
 from .websocket import WebSocket
+
+# A library leaves log output to the application (and Python 2.7 would
+# otherwise print "No handlers could be found for logger").
+logging.getLogger("lomond").addHandler(logging.NullHandler())
 
 __all__ = ["__version__", "WebSocket"]

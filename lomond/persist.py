@@ -38,8 +38,16 @@ def backoff_delays(min_wait=5.0, max_wait=30.0, random_source=random.random):
     :returns: An iterator of delays in seconds.
     :raises ValueError: If the bounds are negative or out of order.
     """
+    _check_bounds(min_wait, max_wait)
+    return _delays(min_wait, max_wait, random_source)
+
+
+def _check_bounds(min_wait, max_wait):
     if min_wait < 0 or max_wait < min_wait:
-        raise ValueError("need 0 <= min_wait <= max_wait")
+        raise ValueError("persist needs 0 <= min_wait <= max_wait")
+
+
+def _delays(min_wait, max_wait, random_source):
     bound = min_wait
     while True:
         yield random_source() * bound

@@ -259,7 +259,7 @@ def open_tunnel(proxy, host, port, deadline, proxy_ssl_context=None):
             sock = wrap_tls(sock, proxy_ssl_context, proxy.host, deadline)
         except ConnectFail as error:
             raise ProxyFail("TLS to proxy {} failed: {}".format(proxy.url, error))
-    transport = Transport(sock)
+    transport = Transport(sock, wakeable=False)
     try:
         transport.sendall(connect_request(host, port, proxy.authorization()), deadline - monotonic())
         read_connect_response(proxy, transport, deadline)

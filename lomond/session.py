@@ -258,7 +258,7 @@ class WebsocketSession(object):
             deadline = self._handshake_deadline
             if deadline is not None and now >= deadline:
                 self._finish(
-                    "timed out after {:g}s waiting for the upgrade response".format(
+                    "timed out after {:.1f}s waiting for the upgrade response".format(
                         self.handshake_timeout
                     ),
                     graceful=False,

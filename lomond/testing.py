@@ -504,7 +504,8 @@ class ConnectProxy(object):
     """A threaded HTTP CONNECT proxy on 127.0.0.1, on a free port.
 
     It counts the tunnels it opens (``tunnels``) and keeps the requests it
-    received (``requests``), so a test can tell what went through it.
+    received (``requests``), so a test can tell what went through it. Use
+    it as a context manager (or call :meth:`start` and :meth:`stop`).
 
     :param tuple credentials: ``(user, password)`` to require, or None.
     :param int refuse_with: Answer every CONNECT with this status instead.
@@ -515,16 +516,25 @@ class ConnectProxy(object):
         self.refuse_with = refuse_with
         self.tunnels = []
         self.requests = []
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
+        self.listener = None
+        #: The port, once started.
+        self.port = None
         self._stop = threading.Event()
         self._threads = []
         self._sockets = []
+        self._thread = None
+
+    def start(self):
+        """Bind and start accepting connections."""
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(8)
+        self.listener.settimeout(0.2)
         self._thread = threading.Thread(target=self._accept, name="lomond-test-proxy")
+        self._thread.daemon = True
         self._thread.start()
+        return self
 
     def url(self, user=None, password=None):
         userinfo = "" if user is None else "{}:{}@".format(user, password)
@@ -595,9 +605,12 @@ class ConnectProxy(object):
             pass
 
     def stop(self):
+        """Stop accepting, close every tunnel and join the threads."""
         self._stop.set()
-        self._thread.join(TIMEOUT)
-        self.listener.close()
+        if self._thread is not None:
+            self._thread.join(TIMEOUT)
+        if self.listener is not None:
+            self.listener.close()
         for sock in self._sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -607,7 +620,7 @@ class ConnectProxy(object):
             thread.join(TIMEOUT)
 
     def __enter__(self):
-        return self
+        return self.start()
 
     def __exit__(self, *exc_info):
         self.stop()

@@ -79,14 +79,49 @@ def _wait(sock, for_write, timeout):
 _HAVE_POLL = hasattr(select, "poll")
 
 
+def _wait_either(sock, wake, timeout):
+    """Wait until ``sock`` or ``wake`` is readable; True if either is."""
+    if wake is None:
+        return _wait(sock, False, timeout)
+    deadline = None if timeout is None else monotonic() + timeout
+    while True:
+        try:
+            if _HAVE_POLL:
+                poller = select.poll()
+                poller.register(sock, select.POLLIN)
+                poller.register(wake, select.POLLIN)
+                millis = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
+                return bool(poller.poll(millis))
+            ready, _w, errors = select.select([sock, wake], [], [sock], timeout)
+            return bool(ready or errors)
+        except (OSError, select.error) as error:
+            if error.args and error.args[0] == errno.EINTR:
+                if deadline is not None:
+                    timeout = max(0.0, deadline - monotonic())
+                continue
+            raise
+
+
+def _wake_pair():
+    """A connected pair of sockets used to wake a waiting loop, or None."""
+    try:
+        reader, writer = socket.socketpair()
+    except (AttributeError, OSError, socket.error):  # pragma: no cover
+        return None, None
+    reader.setblocking(False)
+    writer.setblocking(False)
+    return reader, writer
+
+
 class Transport(object):
     """A connected non-blocking socket, plain or TLS.
 
     :param sock: The socket (``ssl.SSLSocket`` for TLS).
     :param str proxy: The URL of the proxy the connection goes through.
+    :param bool wakeable: Make ``wake()`` work (it costs a socket pair).
     """
 
-    def __init__(self, sock, proxy=None):
+    def __init__(self, sock, proxy=None, wakeable=True):
         sock.setblocking(False)
         self.sock = sock
         self.proxy = proxy
@@ -94,6 +129,8 @@ class Transport(object):
         # Python 2.7's SSL sockets don't take memoryviews.
         self._send_copies = self.is_tls and sys.version_info[0] == 2
         self.closed = False
+        # So that another thread (calling close(), say) can cut a wait short.
+        self._wake_reader, self._wake_writer = _wake_pair() if wakeable else (None, None)
 
     def __repr__(self):
         return "<Transport {}{}>".format(
@@ -114,9 +151,31 @@ class Transport(object):
         if self.closed:
             return True
         try:
-            return _wait(self.sock, False, timeout)
+            ready = _wait_either(self.sock, self._wake_reader, timeout)
         except (OSError, ValueError, select.error):
             return True  # let the next recv report the problem
+        if ready and self._wake_reader is not None:
+            self._drain_wakes()
+        return ready
+
+    def wake(self):
+        """Cut short a :meth:`wait_readable` in another thread.
+
+        Safe from any thread; does nothing once closed.
+        """
+        if self.closed or self._wake_writer is None:
+            return
+        try:
+            self._wake_writer.send(b"\0")
+        except (OSError, socket.error):
+            pass  # already pending (buffer full) or closing
+
+    def _drain_wakes(self):
+        try:
+            while self._wake_reader.recv(64):
+                pass
+        except (OSError, socket.error):
+            pass
 
     def recv_into(self, buffer):
         """Receive into ``buffer`` without blocking.
@@ -207,10 +266,13 @@ class Transport(object):
         if self.closed:
             return
         self.closed = True
-        try:
-            self.sock.close()
-        except (OSError, socket.error):  # pragma: no cover - nothing to do
-            log.debug("error closing socket", exc_info=True)
+        for sock in (self.sock, self._wake_reader, self._wake_writer):
+            if sock is None:
+                continue
+            try:
+                sock.close()
+            except (OSError, socket.error):  # pragma: no cover - nothing to do
+                log.debug("error closing socket", exc_info=True)
 
 
 class LayeredTLSTransport(Transport):
@@ -443,7 +505,7 @@ def check_ip_address(cert, address):
     names = [value for key, value in cert.get("subjectAltName", ()) if key == "IP Address"]
     if not any(_same_address(name.strip(), address) for name in names):
         raise ConnectFail(
-            "TLS certificate verify failed: IP address mismatch, certificate is not valid for {!r}".format(address)
+            "TLS certificate verify failed: IP address mismatch, certificate is not valid for {!r}.".format(address)
         )
 
 

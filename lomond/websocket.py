@@ -23,7 +23,7 @@ from .errors import ConnectFail, TransportFail, WebSocketUnavailable
 from .handshake import Handshake, make_key, normalize_headers
 from .session import WebsocketSession, CONNECTING, OPEN, CLOSING, CLOSED
 from .status import Status, is_valid_close_code
-from .proxy import choose_proxy, open_tunnel
+from .proxy import ProxyURL, choose_proxy, open_tunnel
 from .transport import (
     HAVE_LAYERED_TLS,
     MATCHES_IP_ADDRESSES,
@@ -133,6 +133,10 @@ class WebSocket(object):
         self.port = target.port
         self.resource = target.resource
 
+        if proxies is not None:
+            for key, value in proxies.items():
+                if value and key != "no":
+                    ProxyURL(value)  # a malformed proxy is a mistake: say so now
         self.proxies = proxies
         if protocols is not None and isinstance(protocols, six.string_types):
             raise TypeError("protocols must be a list of str, not a single str")
@@ -170,6 +174,7 @@ class WebSocket(object):
         self._abort_reason = None
         self._send_timeout = None
         self._loop_thread = None
+        self._attempt = "idle"  # the state while there is no session
 
     def __repr__(self):
         return "<WebSocket {!r} {}>".format(self._target.redacted, self.state)
@@ -178,10 +183,12 @@ class WebSocket(object):
 
     @property
     def state(self):
-        """'idle' before the first connection, then the session's state."""
+        """'idle' before the first connection; 'connecting' while
+        connecting; then the session's state; 'closed' once a connection
+        (or an attempt) has ended."""
         session = self._session
         if session is None:
-            return "idle"
+            return self._attempt
         return CLOSED if session.is_finished else session.state
 
     @property
@@ -309,7 +316,7 @@ class WebSocket(object):
         trace = self.trace
         if not trace:
             return
-        record = {"stage": stage, "url": self.url}
+        record = {"stage": stage, "url": self._target.redacted}
         record.update(fields)
         if callable(trace):
             trace(record)
@@ -333,7 +340,8 @@ class WebSocket(object):
             try:
                 context = self._ssl_context()
             except (IOError, OSError, ValueError) as error:
-                raise ConnectFail("can't load the TLS settings: {}".format(error))
+                source = "CA certificates from {!r}".format(self.ssl_cafile) if self.ssl_cafile else "the TLS settings"
+                raise ConnectFail("can't load {}: {}".format(source, error))
         if proxy is None:
             sock = connect_tcp(target.host, target.port, deadline)
         else:
@@ -380,6 +388,7 @@ class WebSocket(object):
             self._send_timeout = send_timeout
         self._loop_thread = threading.current_thread()
         target = self._target
+        self._attempt = CONNECTING
         log.info("connecting to %s", target.redacted)
         self._emit_trace("connect_start")
         yield _stamp(events.Connecting(target.redacted))
@@ -393,6 +402,9 @@ class WebSocket(object):
                 transport = self._open_transport(target, deadline)
             except ConnectFail as error:
                 reason = str(error)
+                with self._lock:
+                    self._session = None
+                    self._attempt = CLOSED
                 log.info("connect to %s failed: %s", target.redacted, reason)
                 self._emit_trace("connect_fail", reason=reason)
                 yield _stamp(events.ConnectFail(reason))
@@ -466,7 +478,7 @@ class WebSocket(object):
 
     def _is_redirect(self, response):
         return (
-            self.max_redirects is not None
+            self.max_redirects > 0
             and response.status_code in _REDIRECT_STATUSES
             and response.get("location") is not None
         )
@@ -521,7 +533,7 @@ class WebSocket(object):
                 now = monotonic()
                 if exit_requested is not None and exit_requested():
                     exit_requested = None
-                    log.info("exit requested: closing %s", self.url)
+                    log.info("exit requested: closing %s", self._target.redacted)
                     session.close(Status.GOING_AWAY, b"client exiting", now=now)
                 event_list = tick(now)
                 if readable and not session.is_finished:
@@ -552,7 +564,6 @@ class WebSocket(object):
                     yield event
 
     def _frame_trace(self, record):
-        record["url"] = self.url
         self._emit_trace(record.pop("stage"), **record)
 
     # -- Sending -------------------------------------------------------
@@ -617,13 +628,11 @@ class WebSocket(object):
             ws.send_json({"type": "subscribe"})
             ws.send_json(type="subscribe")
 
-        :raises ValueError: If given both, or neither.
+        :raises ValueError: If given both.
         :raises TypeError: If the object can't be encoded as JSON.
         """
         if _obj is Ellipsis:
-            if not kwargs:
-                raise ValueError("send_json() needs an object or keyword arguments")
-            obj = kwargs
+            obj = kwargs  # no arguments at all sends {}, as in 0.3.4
         elif kwargs:
             raise ValueError("send_json() takes an object or keyword arguments, not both")
         else:
@@ -680,6 +689,8 @@ class WebSocket(object):
                 self._flush(session)
             except TransportFail as error:
                 log.debug("close(): %s", error)
+            if self._loop_thread is not threading.current_thread() and self._transport is not None:
+                self._transport.wake()  # so the close timeout starts counting now
 
     def force_disconnect(self):
         """Drop the connection without a close handshake.

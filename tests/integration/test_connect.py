@@ -3,6 +3,7 @@
 import logging
 import socket
 import threading
+import time
 
 import pytest
 
@@ -383,3 +384,55 @@ def test_ipv6_loopback():
     with WebSocketServer(echo, host="::1") as server:
         received = run(WebSocket(server.url), send_and_close([u"over v6"]))
     assert received[4].text == u"over v6"
+
+
+def test_close_from_another_thread_starts_the_close_timeout_at_once():
+    # No poll and no pings: only the wake-up can cut the loop's wait short.
+    with RawServer(lambda sock: (accept_upgrade(sock), drain(sock))) as server:
+        websocket = WebSocket(server.url())
+        started = []
+
+        def handler(ws, event):
+            if event.name == "ready":
+                started.append(time.time())
+                threading.Timer(0.1, ws.close).start()
+
+        received = run(websocket, handler, poll=0, close_timeout=0.5)
+    assert "did not answer the close" in received[-1].reason
+    assert time.time() - started[0] < 0.1 + 0.5 + 1.0
+
+
+def test_state_through_a_failed_connect(free_port):
+    websocket = WebSocket("ws://127.0.0.1:{}/".format(free_port))
+    assert (websocket.state, websocket.is_closed) == ("idle", False)
+    states = [websocket.state for _event in websocket.connect()]
+    assert states == ["connecting", "closed"]
+    assert websocket.is_closed and not websocket.is_active
+
+
+def test_send_json_without_arguments_sends_an_empty_object(echo_server):
+    def handler(websocket, event):
+        if event.name == "ready":
+            websocket.send_json()
+        elif event.name == "text":
+            websocket.close()
+
+    received = run(WebSocket(echo_server.url), handler)
+    assert [event.text for event in received if event.name == "text"] == [u"{}"]
+
+
+def test_missing_ca_file_is_named(free_port):
+    received = run(WebSocket("wss://127.0.0.1:{}/".format(free_port), ssl_cafile="/no/such/ca.pem"))
+    assert names(received) == ["connecting", "connect_fail"]
+    assert "'/no/such/ca.pem'" in received[1].reason
+
+
+def test_trace_never_shows_the_password(echo_server):
+    records = []
+    url = echo_server.url.replace("ws://", "ws://user:hunter2@")
+    run(WebSocket(url, trace=records.append), lambda ws, event: event.name == "ready" and ws.close())
+    assert records and all("hunter2" not in repr(record) for record in records)
+
+
+def test_library_logger_has_a_null_handler():
+    assert any(isinstance(handler, logging.NullHandler) for handler in logging.getLogger("lomond").handlers)

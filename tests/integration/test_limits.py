@@ -163,7 +163,7 @@ def test_close_is_not_blocked_forever_by_a_stalled_peer():
         finally:
             release.set()
     assert isinstance(outcome["flood"], (TransportFail, WebSocketUnavailable))
-    assert outcome["close"] < 0.5 + 0.5
+    assert outcome["close"] < 0.5 * 4, outcome  # bounded, with room for a loaded machine
     assert names(received)[-1] == "disconnected"
     assert not received[-1].graceful
 

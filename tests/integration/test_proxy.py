@@ -216,8 +216,17 @@ def test_socks_without_the_extra_says_what_to_install(echo_server, monkeypatch):
     assert "pip install 'lomond[socks]'" in received[1].reason
 
 
-def test_bad_proxy_url_is_a_connect_fail(echo_server):
-    received = run(WebSocket(echo_server.url, proxies={"http": "gopher://127.0.0.1:70"}))
+def test_bad_proxy_url_given_is_a_mistake(echo_server):
+    with pytest.raises(ValueError) as error:
+        WebSocket(echo_server.url, proxies={"http": "gopher://127.0.0.1:70"})
+    assert "unsupported proxy scheme" in str(error.value)
+
+
+def test_bad_proxy_url_in_the_environment_is_a_connect_fail(echo_server, monkeypatch):
+    monkeypatch.setenv("http_proxy", "gopher://127.0.0.1:70")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    received = run(WebSocket(echo_server.url))
     assert names(received) == ["connecting", "connect_fail"]
     assert "unsupported proxy scheme" in received[1].reason
 

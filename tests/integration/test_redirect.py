@@ -67,6 +67,7 @@ def test_redirects_can_be_turned_off():
         received = run(WebSocket(server.url, max_redirects=0))
     assert names(received)[-2:] == ["rejected", "disconnected"]
     assert received[-2].response.get("location") == "/other"
+    assert received[-2].reason == "server answered 302 Redirect instead of 101 Switching Protocols"
 
 
 def test_no_downgrade_from_wss_to_ws(server_ssl_context, ca_file):

@@ -57,3 +57,11 @@ def test_retry_after_http_date():
 @pytest.mark.parametrize("value", ["soon", "-5", "1.5", ""])
 def test_retry_after_garbage(value):
     assert parse_retry_after(value, now=0) is None
+
+
+def test_persist_checks_its_bounds_at_once():
+    from lomond import WebSocket
+    from lomond.persist import persist
+
+    with pytest.raises(ValueError):
+        persist(WebSocket("ws://example.org/"), min_wait=10, max_wait=5)
