@@ -42,6 +42,52 @@ class FrameParser(Parser):
         self.server_role = server_role
         super(FrameParser, self).__init__()
 
+    def _run(self, results):
+        # While the generator waits for a frame header, decode whole frames
+        # straight from the buffer (the common case, many per read). Anything
+        # incomplete or unusual is left to parse(), which has the last word
+        # on every rule.
+        if self._request == 2 and self.at_boundary and not self.server_role:
+            self._decode_whole_frames(results)
+        Parser._run(self, results)
+
+    def _decode_whole_frames(self, results):
+        buf = self._buf
+        view = self._view
+        start = self._start
+        end = self._end
+        max_size = self.max_size
+        allow_rsv1 = self.rsv1
+        append = results.append
+        while end - start >= 2:
+            first = buf[start]
+            length = buf[start + 1]
+            # RSV2/RSV3, a mask bit (length >= 128) or a 64-bit length: slow.
+            if first & 0x30 or length > 126:
+                break
+            opcode = first & 0x0F
+            if length == 126:
+                if end - start < 4:
+                    break
+                length = (buf[start + 2] << 8) | buf[start + 3]
+                header = 4
+            else:
+                header = 2
+            if opcode > 2 and (opcode > 10 or not first & 0x80 or length > 125):
+                break  # reserved, fragmented or long control frame
+            if opcode in (3, 4, 5, 6, 7):
+                break
+            if first & 0x40 and not (allow_rsv1 and 0 < opcode < 3):
+                break
+            if max_size is not None and length > max_size:
+                break
+            stop = start + header + length
+            if stop > end:
+                break
+            append(Frame(opcode, view[start + header : stop].tobytes(), first & 0x80 == 0x80, first & 0x40 == 0x40))
+            start = stop
+        self._start = self._scan = start
+
     def parse(self):
         max_size = self.max_size
         allow_rsv1 = self.rsv1

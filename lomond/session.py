@@ -155,6 +155,7 @@ class WebsocketSession(object):
         self.is_finished = False
 
         self._debug = log.isEnabledFor(logging.DEBUG)
+        self._verbose = self._debug or trace is not None
         self._now = 0.0
         self._parser = ResponseParser()
         self._assembler = None
@@ -311,17 +312,18 @@ class WebsocketSession(object):
             return self._handshake_deadline
         if self._grace_deadline is not None:
             return self._grace_deadline
-        deadlines = [
-            deadline
-            for deadline in (
-                self._close_deadline,
-                self._pong_deadline,
-                self._poll_at,
-                self._ping_at,
-            )
-            if deadline is not None
-        ]
-        return min(deadlines) if deadlines else None
+        # The earliest timer; called before every wait, so no list.
+        soonest = self._close_deadline
+        deadline = self._pong_deadline
+        if deadline is not None and (soonest is None or deadline < soonest):
+            soonest = deadline
+        deadline = self._poll_at
+        if deadline is not None and (soonest is None or deadline < soonest):
+            soonest = deadline
+        deadline = self._ping_at
+        if deadline is not None and (soonest is None or deadline < soonest):
+            soonest = deadline
+        return soonest
 
     def data_to_send(self):
         """Return (and forget) the bytes queued for the server.
@@ -374,7 +376,8 @@ class WebsocketSession(object):
                     six.text_type.__name__, type(text).__name__
                 )
             )
-        self._check_can_send()
+        if self.state != OPEN or self._close_sent:
+            self._check_can_send()
         self._send_message(_TEXT, text.encode("utf-8"), compress)
 
     def send_binary(self, data, compress=True):
@@ -391,7 +394,8 @@ class WebsocketSession(object):
                     type(data).__name__
                 )
             )
-        self._check_can_send()
+        if self.state != OPEN or self._close_sent:
+            self._check_can_send()
         if isinstance(data, memoryview):
             data = data.tobytes()
         self._send_message(_BINARY, data, compress)
@@ -400,8 +404,10 @@ class WebsocketSession(object):
         deflate = self.deflate
         if compress and deflate is not None and deflate.can_compress:
             self._send_frame(opcode, deflate.compress(payload), rsv1=True)
-        else:
+        elif self._verbose:
             self._send_frame(opcode, payload)
+        else:  # the common case, without the logging checks
+            self._out.append(encode_frame(opcode, payload, mask_key=self.random_bytes(4)))
 
     def send_ping(self, data=b""):
         """Queue a ping.
@@ -475,10 +481,28 @@ class WebsocketSession(object):
                 )
             return
         on_frame = self._on_frame
-        for frame in results:
-            on_frame(frame)
-            if self._parser is not parser:
-                return  # a close frame or an error ended parsing
+        if self._verbose:
+            for frame in results:
+                on_frame(frame)
+                if self._parser is not parser:
+                    return  # a close frame or an error ended parsing
+        else:
+            # The same as above, with data frames handled in line.
+            feed = self._assembler.feed
+            append = self._events.append
+            for frame in results:
+                if frame.opcode <= _BINARY and self._failed is None:
+                    try:
+                        event = feed(frame)
+                    except ProtocolError as error:
+                        self._protocol_error(str(error), error.code, critical=False)
+                        continue
+                    if event is not None:
+                        append(event)
+                    continue
+                on_frame(frame)
+                if self._parser is not parser:
+                    return  # a close frame or an error ended parsing
         error = parser.error
         if error is not None:
             # Frames before the bad one were handled above: RFC 6455 only

@@ -131,6 +131,15 @@ class Transport(object):
         self.closed = False
         # So that another thread (calling close(), say) can cut a wait short.
         self._wake_reader, self._wake_writer = _wake_pair() if wakeable else (None, None)
+        self._wake_fd = None if self._wake_reader is None else self._wake_reader.fileno()
+        # One poller for the life of the connection: registering the
+        # sockets for every wait would cost more than the wait itself.
+        self._poller = None
+        if _HAVE_POLL:
+            self._poller = select.poll()
+            self._poller.register(sock, select.POLLIN)
+            if self._wake_reader is not None:
+                self._poller.register(self._wake_reader, select.POLLIN)
 
     def __repr__(self):
         return "<Transport {}{}>".format(
@@ -150,13 +159,32 @@ class Transport(object):
         """
         if self.closed:
             return True
-        try:
-            ready = _wait_either(self.sock, self._wake_reader, timeout)
-        except (OSError, ValueError, select.error):
-            return True  # let the next recv report the problem
-        if ready and self._wake_reader is not None:
-            self._drain_wakes()
-        return ready
+        poller = self._poller
+        if poller is None:  # no poll() on this platform
+            try:
+                ready = _wait_either(self.sock, self._wake_reader, timeout)
+            except (OSError, ValueError, select.error):
+                return True  # let the next recv report the problem
+            if ready and self._wake_reader is not None:
+                self._drain_wakes()
+            return ready
+        millis = None if timeout is None else int(timeout * 1000 + 0.999)
+        while True:
+            try:
+                ready = poller.poll(millis)
+                break
+            except (OSError, select.error) as error:
+                # Python 2.7 doesn't retry a poll interrupted by a signal.
+                if error.args and error.args[0] == errno.EINTR:
+                    continue
+                return True
+        if not ready:
+            return False
+        wake_fd = self._wake_fd
+        for descriptor, _event in ready:
+            if descriptor == wake_fd:
+                self._drain_wakes()
+        return True
 
     def wake(self):
         """Cut short a :meth:`wait_readable` in another thread.
@@ -216,9 +244,17 @@ class Transport(object):
         if self.closed:
             raise TransportFail("the socket is closed")
         sock = self.sock
-        view = memoryview(data)
-        size = len(view)
+        size = len(data)
         sent = 0
+        if size <= SEND_CHUNK and not self._send_copies:
+            # Small writes almost always go out in one call.
+            try:
+                sent = sock.send(data)
+            except (socket.error, ssl.SSLError):
+                sent = 0  # the loop below finds out what is wrong
+            if sent == size:
+                return
+        view = memoryview(data)
         while sent < size:
             try:
                 chunk = view[sent : sent + SEND_CHUNK]

@@ -45,6 +45,7 @@ MAX_WAIT = 60.0
 EXIT_CHECK = 0.25
 
 _REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
+_NOTABLE = frozenset(["rejected", "ready", "disconnected"])
 _PRIVATE_HEADERS = frozenset([b"authorization", b"cookie", b"proxy-authorization"])
 
 _TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -428,19 +429,15 @@ class WebSocket(object):
                     yield _stamp(events.Connected(target.redacted, proxy=transport.proxy))
                 for event in first:
                     yield _stamp(event)
-                for event in self._loop(session, transport, send_timeout, exit_event):
-                    name = event.name
-                    if name == "rejected" and self._is_redirect(event.response):
-                        redirect = event
-                        continue
-                    if redirect is not None:
-                        continue  # the Disconnected that ends the redirect hop
-                    if name == "ready":
-                        event.url = target.redacted
-                    elif name == "disconnected":
-                        log.info("disconnected from %s: %s", target.redacted, event.reason)
-                        self._emit_trace("disconnected", reason=event.reason, graceful=event.graceful)
-                    yield event
+                for batch in self._loop(session, transport, send_timeout, exit_event):
+                    for event in batch:
+                        if event.name in _NOTABLE:
+                            if event.name == "rejected" and self._is_redirect(event.response):
+                                redirect = event
+                            if redirect is not None:
+                                continue  # the hop's Rejected and Disconnected
+                            self._note(event, target)
+                        yield event
             finally:
                 with self._lock:
                     if not session.is_finished:
@@ -476,6 +473,14 @@ class WebSocket(object):
             target = new_target
             hops += 1
 
+    def _note(self, event, target):
+        """Complete and log the events that end or begin a connection."""
+        if event.name == "ready":
+            event.url = target.redacted
+        elif event.name == "disconnected":
+            log.info("disconnected from %s: %s", target.redacted, event.reason)
+            self._emit_trace("disconnected", reason=event.reason, graceful=event.graceful)
+
     def _is_redirect(self, response):
         return (
             self.max_redirects > 0
@@ -507,7 +512,10 @@ class WebSocket(object):
         )
 
     def _loop(self, session, transport, send_timeout, exit_event):
-        """Move bytes and time between the socket and the session."""
+        """Move bytes and time between the socket and the session.
+
+        Yields the events of each turn as a list, stamped with the time.
+        """
         exit_requested = None if exit_event is None else exit_event.is_set
         lock = self._lock
         pending = transport.pending
@@ -561,7 +569,7 @@ class WebSocket(object):
                 now = wall_clock()
                 for event in event_list:
                     event.received_time = now
-                    yield event
+                yield event_list
 
     def _frame_trace(self, record):
         self._emit_trace(record.pop("stage"), **record)
