@@ -27,6 +27,9 @@ from .opcode import Opcode
 _pack_small = struct.Struct("!BB").pack
 _pack_medium = struct.Struct("!BBH").pack
 _pack_large = struct.Struct("!BBQ").pack
+_pack_small_key = struct.Struct("!BB4s").pack
+_pack_medium_key = struct.Struct("!BBH4s").pack
+_pack_large_key = struct.Struct("!BBQ4s").pack
 
 
 class Frame(object):
@@ -146,3 +149,28 @@ def encode_frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False, 
     if mask_key is not None:
         payload = mask(mask_key, payload)
     return header + _to_bytes(payload)
+
+
+def encode_client_frame(opcode, payload, mask_key, rsv1=False):
+    """Encode a final (FIN) client frame: the send path's shortcut.
+
+    The same bytes as ``encode_frame(opcode, payload, rsv1=rsv1,
+    mask_key=mask_key)``, with the header and key packed in one go.
+
+    :param int opcode: The opcode.
+    :param bytes payload: The payload.
+    :param bytes mask_key: The 4-byte masking key.
+    :param bool rsv1: Set RSV1 (a compressed message).
+    :rtype: bytes
+    """
+    first = (0xC0 if rsv1 else 0x80) | opcode
+    length = len(payload)
+    if length < 126:
+        header = _pack_small_key(first, 0x80 | length, mask_key)
+    elif length < 0x10000:
+        header = _pack_medium_key(first, 0xFE, length, mask_key)
+    elif length < 0x8000000000000000:
+        header = _pack_large_key(first, 0xFF, length, mask_key)
+    else:
+        raise FrameBuildError("a frame payload must be smaller than 2**63 bytes")
+    return header + mask(mask_key, payload)

@@ -40,16 +40,26 @@ class FrameParser(Parser):
         self.max_size = max_size
         self.rsv1 = rsv1
         self.server_role = server_role
+        # The fast path below reads unmasked (server) frames only.
+        self.pause_at_boundary = not server_role
         super(FrameParser, self).__init__()
 
     def _run(self, results):
         # While the generator waits for a frame header, decode whole frames
         # straight from the buffer (the common case, many per read). Anything
         # incomplete or unusual is left to parse(), which has the last word
-        # on every rule.
-        if self._request == 2 and self.at_boundary and not self.server_role:
-            self._decode_whole_frames(results)
-        Parser._run(self, results)
+        # on every rule; it hands back at the next frame boundary.
+        if not self.pause_at_boundary:  # the server role: masked frames
+            Parser._run(self, results)
+            return
+        while True:
+            if self._request == 2 and self.at_boundary:
+                self._decode_whole_frames(results)
+            count = len(results)
+            start = self._start
+            Parser._run(self, results)
+            if len(results) == count and self._start == start:
+                return  # no progress: more bytes are needed
 
     def _decode_whole_frames(self, results):
         buf = self._buf

@@ -72,10 +72,13 @@ class Parser(object):
     """Drive the ``parse()`` generator of a subclass with bytes."""
 
     #: Initial size of the receive buffer.
-    buffer_size = 64 * 1024
+    buffer_size = 256 * 1024
     #: An exact read this large that is not already buffered is received
     #: into memory of its own (see the module docstring).
     large_read = 32 * 1024
+    #: Return from the driver loop after a result at an item boundary, so
+    #: that a subclass can take the following items another way.
+    pause_at_boundary = False
 
     def __init__(self):
         self._buf = bytearray(self.buffer_size)
@@ -242,6 +245,8 @@ class Parser(object):
 
     def _run(self, results):
         """Meet read requests from the receive buffer while it can."""
+        if self._target is not None:
+            return  # a large read is being received into its own buffer
         buf = self._buf
         view = self._view
         append = results.append
@@ -278,9 +283,13 @@ class Parser(object):
                 start = stop
                 self._scan = start
                 value = gen.send(data)
-                while type(value) is not int and type(value) is not ReadUntil:
-                    append(value)
-                    value = gen.send(None)
+                if type(value) is not int and type(value) is not ReadUntil:
+                    while type(value) is not int and type(value) is not ReadUntil:
+                        append(value)
+                        value = gen.send(None)
+                    if self.pause_at_boundary and self.at_boundary:
+                        request = value
+                        break  # let the subclass's fast path have a go
                 request = value
         except StopIteration:
             request = None

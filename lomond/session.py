@@ -54,7 +54,7 @@ from .errors import (
     WebSocketClosing,
     WebSocketUnavailable,
 )
-from .frame import encode_frame
+from .frame import encode_client_frame, encode_frame
 from .frame_parser import FrameParser
 from .message import MessageAssembler
 from .opcode import Opcode
@@ -407,7 +407,7 @@ class WebsocketSession(object):
         elif self._verbose:
             self._send_frame(opcode, payload)
         else:  # the common case, without the logging checks
-            self._out.append(encode_frame(opcode, payload, mask_key=self.random_bytes(4)))
+            self._out.append(encode_client_frame(opcode, payload, self.random_bytes(4)))
 
     def send_ping(self, data=b""):
         """Queue a ping.
@@ -672,6 +672,4 @@ class WebsocketSession(object):
             log.debug("sending %s frame of %d bytes", Opcode.to_str(opcode), len(payload))
         if self.trace is not None:
             self.trace({"stage": "frame_sent", "opcode": opcode, "length": len(payload)})
-        self._out.append(
-            encode_frame(opcode, payload, rsv1=rsv1, mask_key=self.random_bytes(4))
-        )
+        self._out.append(encode_client_frame(opcode, payload, self.random_bytes(4), rsv1))

@@ -609,7 +609,9 @@ class WebSocket(object):
         :raises lomond.errors.TransportFail: If the socket fails.
         """
         with self._lock:
-            session = self._current_session()
+            session = self._session
+            if session is None:
+                raise WebSocketUnavailable("not connected; iterate over the WebSocket first")
             session.send_text(text, compress)
             self._flush(session)
 
@@ -624,7 +626,9 @@ class WebSocket(object):
         :raises lomond.errors.TransportFail: If the socket fails.
         """
         with self._lock:
-            session = self._current_session()
+            session = self._session
+            if session is None:
+                raise WebSocketUnavailable("not connected; iterate over the WebSocket first")
             session.send_binary(data, compress)
             self._flush(session)
 

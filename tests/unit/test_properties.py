@@ -244,3 +244,16 @@ def test_utf8_pieces_agree_with_one_shot(data, cuts):
     except Utf8Error:
         text = None
     assert text == expected
+
+
+@QUICK
+@given(
+    opcode=st.sampled_from([Opcode.TEXT, Opcode.BINARY, Opcode.CLOSE, Opcode.PING, Opcode.PONG]),
+    payload=st.binary(max_size=70000),
+    mask_key=st.binary(min_size=4, max_size=4),
+    rsv1=st.booleans(),
+)
+def test_client_frame_shortcut_matches_encode_frame(opcode, payload, mask_key, rsv1):
+    from lomond.frame import encode_client_frame, encode_frame
+
+    assert encode_client_frame(opcode, payload, mask_key, rsv1) == encode_frame(opcode, payload, rsv1=rsv1, mask_key=mask_key)
