@@ -261,6 +261,24 @@ class Deflate(object):
             decompressor = self._decompressor = zlib.decompressobj(-self.decompress_wbits)
         return _inflate(decompressor, data, limit)
 
+    def decompress_message(self, data, limit):
+        """Inflate a whole message that came in one frame (the common case).
+
+        The same as :meth:`decompress` followed by :meth:`finish`, in one
+        zlib call.
+
+        :param bytes data: The frame payload.
+        :param int limit: The most bytes of output allowed, or None.
+        :rtype: bytes
+        """
+        decompressor = self._decompressor
+        if decompressor is None or _stream_ended(decompressor):
+            decompressor = self._decompressor = zlib.decompressobj(-self.decompress_wbits)
+        output = _inflate(decompressor, data + _TAIL, limit)
+        if self.reset_decompress:
+            self._decompressor = None
+        return output
+
     def finish(self, limit):
         """End a compressed message: inflate the removed tail.
 

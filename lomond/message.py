@@ -66,6 +66,12 @@ class MessageAssembler(object):
             return Binary(frame.payload)
         if frame.rsv1 and self.deflate is None:
             raise ProtocolError("compressed message without compression")
+        if frame.fin:
+            # A whole compressed message in one frame.
+            data = self.deflate.decompress_message(frame.payload, self.max_size)
+            if opcode == _TEXT:
+                return Text(decode_utf8(data))
+            return Binary(data)
         self._opcode = opcode
         self._compressed = frame.rsv1
         self._decoder = Utf8Decoder() if opcode == _TEXT else None

@@ -257,3 +257,22 @@ def test_client_frame_shortcut_matches_encode_frame(opcode, payload, mask_key, r
     from lomond.frame import encode_client_frame, encode_frame
 
     assert encode_client_frame(opcode, payload, mask_key, rsv1) == encode_frame(opcode, payload, rsv1=rsv1, mask_key=mask_key)
+
+
+@QUICK
+@given(messages=messages, bits=st.integers(9, 15), resets=st.booleans(), limit=st.one_of(st.none(), st.integers(0, 4000)))
+def test_whole_message_inflate_matches_piecewise(messages, bits, resets, limit):
+    sender = Deflate(compress_wbits=bits, reset_compress=resets)
+    whole = Deflate(decompress_wbits=bits, reset_decompress=resets)
+    pieces = Deflate(decompress_wbits=bits, reset_decompress=resets)
+    for message in messages:
+        payload = sender.compress(message)
+        outcomes = []
+        for method in (lambda: whole.decompress_message(payload, limit), lambda: pieces.decompress(payload, limit) + pieces.finish(None if limit is None else limit - len(message))):
+            try:
+                outcomes.append(method())
+            except PayloadTooLarge:
+                outcomes.append("too large")
+        assert outcomes[0] == outcomes[1]
+        if outcomes[0] == "too large":
+            break
