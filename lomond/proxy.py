@@ -11,7 +11,6 @@ import socket
 import struct
 
 from six.moves.urllib.parse import unquote, urlsplit
-from six.moves.urllib.request import getproxies
 
 from .errors import ConnectFail, ProxyFail, TransportFail
 from .parser import ParseOverflow
@@ -142,6 +141,10 @@ def environment_proxies():
 
     :rtype: dict
     """
+    # Imported here: urllib.request brings in http.client and email, which
+    # would double the time it takes to import Lomond.
+    from six.moves.urllib.request import getproxies
+
     return getproxies()
 
 
