@@ -21,7 +21,7 @@
 import struct
 
 from .errors import FrameBuildError
-from .mask import _to_bytes, mask
+from .mask import XorMaskerSimple, _to_bytes, mask, mask_into
 from .opcode import Opcode
 
 _pack_small = struct.Struct("!BB").pack
@@ -30,6 +30,11 @@ _pack_large = struct.Struct("!BBQ").pack
 _pack_small_key = struct.Struct("!BB4s").pack
 _pack_medium_key = struct.Struct("!BBH4s").pack
 _pack_large_key = struct.Struct("!BBQ4s").pack
+
+#: Frames this large (which need the 64-bit length) are built in place.
+LARGE_FRAME = 0x10000
+
+MASKS_IN_C = XorMaskerSimple is not None
 
 
 class Frame(object):
@@ -155,22 +160,28 @@ def encode_client_frame(opcode, payload, mask_key, rsv1=False):
     """Encode a final (FIN) client frame: the send path's shortcut.
 
     The same bytes as ``encode_frame(opcode, payload, rsv1=rsv1,
-    mask_key=mask_key)``, with the header and key packed in one go.
+    mask_key=mask_key)``, with the header and key packed in one go; a
+    frame of 64 KiB or more comes back as a ``bytearray`` built in place.
 
     :param int opcode: The opcode.
     :param bytes payload: The payload.
     :param bytes mask_key: The 4-byte masking key.
     :param bool rsv1: Set RSV1 (a compressed message).
-    :rtype: bytes
+    :rtype: bytes or bytearray
     """
     first = (0xC0 if rsv1 else 0x80) | opcode
     length = len(payload)
     if length < 126:
-        header = _pack_small_key(first, 0x80 | length, mask_key)
-    elif length < 0x10000:
-        header = _pack_medium_key(first, 0xFE, length, mask_key)
-    elif length < 0x8000000000000000:
-        header = _pack_large_key(first, 0xFF, length, mask_key)
-    else:
+        return _pack_small_key(first, 0x80 | length, mask_key) + mask(mask_key, payload)
+    if length < LARGE_FRAME:
+        return _pack_medium_key(first, 0xFE, length, mask_key) + mask(mask_key, payload)
+    if length >= 0x8000000000000000:
         raise FrameBuildError("a frame payload must be smaller than 2**63 bytes")
-    return header + mask(mask_key, payload)
+    if MASKS_IN_C:
+        return _pack_large_key(first, 0xFF, length, mask_key) + mask(mask_key, payload)
+    # In pure Python a large frame is built in one buffer and masked in
+    # place: a bytearray, without another copy of the payload.
+    frame = bytearray(14 + length)
+    frame[:14] = _pack_large_key(first, 0xFF, length, mask_key)
+    mask_into(mask_key, payload, frame, 14)
+    return frame

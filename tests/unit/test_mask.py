@@ -3,13 +3,13 @@ import random
 import pytest
 
 from lomond import mask as mask_module
-from lomond.mask import INT_XOR_LIMIT, mask, mask_python, mask_wsaccel
+from lomond.mask import CHUNK, mask, mask_into, mask_python, mask_wsaccel
 
 SIZES = (
     list(range(0, 18))
     + [125, 126, 1000, 4097]
-    + list(range(INT_XOR_LIMIT - 5, INT_XOR_LIMIT + 6))
-    + [65536, 65537]
+    + list(range(CHUNK - 5, CHUNK + 6))
+    + [CHUNK * 3 + 1, CHUNK * 3 + 4]
 )
 
 
@@ -35,7 +35,7 @@ def test_mask_python_matches_reference(size):
 
 
 @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
-@pytest.mark.parametrize("size", [0, 1, 7, 100, INT_XOR_LIMIT - 1, INT_XOR_LIMIT])
+@pytest.mark.parametrize("size", [0, 1, 7, 100, CHUNK - 1, CHUNK, CHUNK * 2 + 3])
 def test_mask_python_takes_bytes_like(kind, size):
     key, data = sample(size, seed=1000 + size)
     assert mask_python(key, kind(data)) == reference(key, data)
@@ -74,3 +74,13 @@ def test_mask_wsaccel_matches_mask_python():
     for kind in (bytearray, memoryview):
         key, data = sample(50, seed=3)
         assert mask_wsaccel(key, kind(data)) == reference(key, data)
+
+
+@pytest.mark.parametrize("size", [0, 5, CHUNK - 1, CHUNK, CHUNK * 2 + 3])
+@pytest.mark.parametrize("offset", [0, 14])
+def test_mask_into_writes_in_place(size, offset):
+    key, data = sample(size, seed=2000 + size)
+    out = bytearray(b"h" * offset + b"?" * size)
+    mask_into(key, data, out, offset)
+    assert out[:offset] == b"h" * offset
+    assert bytes(out[offset:]) == reference(key, data)
