@@ -165,6 +165,7 @@ class WebsocketSession(object):
         self._close_sent = False
         self._close_received = None  # (code, reason) once received
         self._echo_due = False
+        self._failure = None  # (close payload, done) due at the next call
         self._close_on_open = None
         self._failed = None  # reason, after a protocol error
         self._poll_at = None
@@ -205,7 +206,7 @@ class WebsocketSession(object):
         event_list = self._events = []
         if self.is_finished:
             return event_list
-        self._release_echo()
+        self._release_deferred()
         if not data:
             self._on_eof()
         elif self._parser is not None:
@@ -237,7 +238,7 @@ class WebsocketSession(object):
         event_list = self._events = []
         if self.is_finished:
             return event_list
-        self._release_echo()
+        self._release_deferred()
         if self._parser is not None and not self._parser.is_finished:
             self._receive(self._parser.buffer_updated, count)
         return event_list
@@ -253,7 +254,7 @@ class WebsocketSession(object):
         self._now = now
         if self.is_finished:
             return event_list
-        self._release_echo()
+        self._release_deferred()
         state = self.state
         if state == CONNECTING:
             deadline = self._handshake_deadline
@@ -306,7 +307,7 @@ class WebsocketSession(object):
         """
         if self.is_finished:
             return None
-        if self._echo_due:
+        if self._echo_due or self._failure is not None:
             return self._now
         if self.state == CONNECTING:
             return self._handshake_deadline
@@ -541,9 +542,9 @@ class WebsocketSession(object):
         if self.trace is not None:
             self.trace({"stage": "frame_received", "frame": frame})
         opcode = frame.opcode
+        if self._failed is not None and opcode != _CLOSE:
+            return  # after a failure, only the server's close matters
         if opcode <= _BINARY:
-            if self._failed is not None:
-                return  # after our error close, only the server's close matters
             try:
                 event = self._assembler.feed(frame)
             except ProtocolError as error:
@@ -596,8 +597,17 @@ class WebsocketSession(object):
             self._echo_due = True
             self._events.append(events.Closing(code, reason))
 
-    def _release_echo(self):
-        """Echo the server's close once the application has seen Closing."""
+    def _release_deferred(self):
+        """Send the closes that wait until the application has seen the
+        events before them: a failure's, and the echo of the server's."""
+        failure = self._failure
+        if failure is not None:
+            self._failure = None
+            payload, done = failure
+            if not self._close_sent:
+                self._send_close(payload)
+            if done:
+                self._closed()
         if self._echo_due:
             self._echo_due = False
             if not self._close_sent:
@@ -640,17 +650,31 @@ class WebsocketSession(object):
         self._grace_deadline = self._now + CLOSE_GRACE
 
     def _protocol_error(self, message, code, critical=False):
-        """Fail the connection: RFC 6455 7.1.7."""
+        """Fail the connection: RFC 6455 7.1.7.
+
+        The close frame goes out at the next feed() or tick(), so the
+        application first gets the events from before the error and may
+        still answer them, as if frames were handled one at a time
+        (Autobahn 3.2 and 4.x check that the echo of a valid message comes
+        before the failure caused by the frame after it).
+        """
         log.debug("protocol error (close code %s): %s", code, message)
+        if critical:
+            self._parser = None  # nothing after this can be parsed
+        # When nothing more can be parsed, or both closes are known, the
+        # session then waits briefly for the server to close TCP, so the
+        # close frame isn't lost to a reset (closing with unread data).
+        done = critical or self._close_received is not None
+        if self._failed is not None:
+            # Already failing: only a worse outcome matters, not the news.
+            if done and self._failure is not None:
+                self._failure = (self._failure[0], True)
+            elif done and self.state != CLOSED:
+                self._closed()
+            return
         self._events.append(events.ProtocolError(message, critical))
         self._failed = message
-        if not self._close_sent:
-            self._send_close(_pack_code(code) + truncate_reason(message))
-        if critical or self._close_received is not None:
-            # Nothing more can be parsed: wait briefly for the server to
-            # close TCP, so our close frame isn't lost to a reset caused by
-            # closing with unread data.
-            self._closed()
+        self._failure = (_pack_code(code) + truncate_reason(message), done)
 
     def _finish_closed(self):
         """The end after the close frames were exchanged (or an error)."""
@@ -665,6 +689,7 @@ class WebsocketSession(object):
         self.is_finished = True
         self._parser = None
         self._echo_due = False
+        self._failure = None
         self._events.append(events.Disconnected(reason, graceful))
 
     def _send_frame(self, opcode, payload, rsv1=False):

@@ -67,6 +67,12 @@ def names(event_list):
     return [event.name for event in event_list]
 
 
+def failed(session, now=0.0):
+    """The frames sent once a failure's close is released by tick()."""
+    session.tick(now)
+    return sent(session)
+
+
 def sent(session):
     """The frames the session queued, as the server would parse them."""
     parser = FrameParser(rsv1=session.deflate is not None, server_role=True)
@@ -424,7 +430,7 @@ def test_invalid_close_codes_received(code):
     session = open_session()
     received = session.feed(server(Opcode.CLOSE, close_payload(code)))
     assert names(received) == ["protocol_error"]
-    assert sent(session)[0].payload[:2] == close_payload(1002)
+    assert failed(session)[0].payload[:2] == close_payload(1002)
     (disconnected,) = session.feed(b"")
     assert not disconnected.graceful
 
@@ -432,13 +438,13 @@ def test_invalid_close_codes_received(code):
 def test_close_with_one_byte_payload():
     session = open_session()
     assert names(session.feed(server(Opcode.CLOSE, b"\x03"))) == ["protocol_error"]
-    assert sent(session)[0].payload[:2] == close_payload(1002)
+    assert failed(session)[0].payload[:2] == close_payload(1002)
 
 
 def test_close_reason_not_utf8():
     session = open_session()
     assert names(session.feed(server(Opcode.CLOSE, close_payload(1000, b"\xff")))) == ["protocol_error"]
-    assert sent(session)[0].payload[:2] == close_payload(1007)
+    assert failed(session)[0].payload[:2] == close_payload(1007)
 
 
 def test_bytes_after_the_close_frame_are_ignored():
@@ -467,7 +473,7 @@ def test_framing_errors_fail_the_connection(label, data, split):
     received = feed(session, server(Opcode.TEXT, b"before") + data + server(Opcode.TEXT, b"after"), split)
     assert names(received) == ["text", "protocol_error"]
     assert received[1].critical
-    (frame,) = sent(session)
+    (frame,) = failed(session)
     assert frame.opcode == Opcode.CLOSE
     assert frame.payload[:2] == close_payload(1002)
     assert session.state == CLOSED
@@ -482,7 +488,7 @@ def test_frame_over_max_size_is_refused_before_its_payload():
     session = open_session(max_size=100)
     received = session.feed(b"\x82\x7e\x01\x00")  # 256 bytes announced
     assert names(received) == ["protocol_error"]
-    assert sent(session)[0].payload[:2] == close_payload(1009)
+    assert failed(session)[0].payload[:2] == close_payload(1009)
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -492,7 +498,7 @@ def test_message_over_max_size_across_fragments(split):
     received = feed(session, data, split)
     assert names(received) == ["protocol_error"]
     assert not received[0].critical
-    assert sent(session)[0].payload[:2] == close_payload(1009)
+    assert failed(session)[0].payload[:2] == close_payload(1009)
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -503,7 +509,7 @@ def test_invalid_utf8_fails_fast_then_waits_for_the_close(split):
     received = feed(session, server(Opcode.TEXT, bad, fin=False), split)
     assert names(received) == ["protocol_error"]
     assert not received[0].critical
-    assert sent(session)[0].payload[:2] == close_payload(1007)
+    assert failed(session)[0].payload[:2] == close_payload(1007)
     assert session.state == CLOSING
     # Data after our close is ignored; the server's close completes it.
     received = session.feed(server(Opcode.CONTINUATION, b"rest") + server(Opcode.CLOSE, close_payload(1007)))
@@ -517,7 +523,7 @@ def test_continuation_without_a_message():
     session = open_session()
     received = session.feed(server(Opcode.CONTINUATION, b"x"))
     assert names(received) == ["protocol_error"]
-    assert sent(session)[0].payload[:2] == close_payload(1002)
+    assert failed(session)[0].payload[:2] == close_payload(1002)
 
 
 def test_peer_garbage_never_raises():
@@ -707,3 +713,16 @@ def test_repr_and_states():
     session.feed(response())
     assert session.state == OPEN
     assert isinstance(events.Poll(), events.Event)
+
+
+def test_failure_waits_for_the_application_to_answer_earlier_messages():
+    session = open_session()
+    received = session.feed(server(Opcode.TEXT, b"valid") + b"\xa1\x00")
+    assert names(received) == ["text", "protocol_error"]
+    assert session.data_to_send() == b""
+    assert session.next_deadline() == 0.0  # the close is due at once
+    session.send_text(u"echo of valid")  # answering the event before the error
+    session.tick(0.0)
+    assert [frame.opcode for frame in sent(session)] == [Opcode.TEXT, Opcode.CLOSE]
+    with pytest.raises(WebSocketClosed):
+        session.send_text(u"too late")
