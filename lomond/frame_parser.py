@@ -76,6 +76,12 @@ class FrameParser(Parser):
             if first & 0x30 or length > 126:
                 break
             opcode = first & 0x0F
+            # Reserved opcodes, and control frames that are fragmented or
+            # use more than the 7-bit length (RFC 6455 5.5): all for parse().
+            if opcode > 2 and (opcode > 10 or not first & 0x80 or length > 125):
+                break
+            if opcode in (3, 4, 5, 6, 7):
+                break
             if length == 126:
                 if end - start < 4:
                     break
@@ -83,10 +89,6 @@ class FrameParser(Parser):
                 header = 4
             else:
                 header = 2
-            if opcode > 2 and (opcode > 10 or not first & 0x80 or length > 125):
-                break  # reserved, fragmented or long control frame
-            if opcode in (3, 4, 5, 6, 7):
-                break
             if first & 0x40 and not (allow_rsv1 and 0 < opcode < 3):
                 break
             if max_size is not None and length > max_size:

@@ -78,6 +78,9 @@ class Parser(object):
     large_read = 32 * 1024
     #: A large-read buffer up to this size is kept for the next large
     #: read: reusing warm memory is much cheaper than touching fresh pages.
+    #: It is also the most allocated for a read before its bytes arrive:
+    #: beyond it the buffer grows with the data, so a mere header can't
+    #: make the parser allocate a huge declared length.
     keep_large_buffer = 16 * 1024 * 1024
     #: Return from the driver loop after a result at an item boundary, so
     #: that a subclass can take the following items another way.
@@ -90,6 +93,7 @@ class Parser(object):
         self._end = 0  # end of the bytes received
         self._scan = 0  # where a ReadUntil search resumes
         self._target = None  # memoryview receiving a large read
+        self._target_size = 0  # the size of that read
         self._spare = None  # the kept large-read buffer
         self._filled = 0  # bytes already in the target
         self._extra = b""  # fed after the generator finished
@@ -208,7 +212,9 @@ class Parser(object):
         self._pending_results = []
         if self._target is not None:
             self._filled += count
-            if self._filled < len(self._target):
+            if self._filled < self._target_size:
+                if self._filled == len(self._target):
+                    self._grow_target()
                 return results
             data = self._target.tobytes()
             self._target = None
@@ -311,12 +317,37 @@ class Parser(object):
         if spare is not None and len(spare) >= size:
             buffer = spare
         else:
-            buffer = bytearray(size)
-            self._spare = buffer if size <= self.keep_large_buffer else None
-        target = memoryview(buffer)[:size]
+            room = min(size, self.keep_large_buffer)
+            buffer = bytearray(room)
+            if room == size:
+                self._spare = buffer
         have = end - start
+        target = memoryview(buffer)[: min(size, len(buffer))]
         if have:
             target[:have] = self._view[start:end]
         self._target = target
+        self._target_size = size
         self._filled = have
         self._scan = 0
+
+    def _grow_target(self):
+        """Double a large-read buffer that the arriving bytes have filled."""
+        filled = self._filled
+        buffer = bytearray(min(self._target_size, 2 * filled))
+        buffer[:filled] = self._target
+        self._target = memoryview(buffer)
+
+    def close(self):
+        """Release the buffers and end the parse generator.
+
+        A parser and its generator refer to each other; closing breaks
+        the cycle at once instead of leaving it (and up to
+        ``keep_large_buffer`` bytes) to the garbage collector.
+        """
+        self._request = None
+        self._target = self._spare = None
+        self._view = self._buf = None
+        gen = self._gen
+        self._gen = None
+        if gen is not None:
+            gen.close()

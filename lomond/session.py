@@ -508,7 +508,11 @@ class WebsocketSession(object):
         if error is not None:
             # Frames before the bad one were handled above: RFC 6455 only
             # fails the connection at the point of the violation.
-            self._protocol_error(str(error), getattr(error, "code", Status.PROTOCOL_ERROR), critical=True)
+            self._protocol_error(
+                str(error) or error.__class__.__name__,  # MemoryError has no message
+                getattr(error, "code", Status.PROTOCOL_ERROR),
+                critical=True,
+            )
 
     def _on_response(self, response):
         self.response = response
@@ -517,7 +521,7 @@ class WebsocketSession(object):
             protocol, extensions, deflate = self.handshake.validate(response)
         except HandshakeError as error:
             response.body = leftover
-            self._parser = None
+            self._drop_parser()
             self._events.append(events.Rejected(response, str(error)))
             self._finish("rejected; {}".format(error), graceful=True)
             return
@@ -525,6 +529,7 @@ class WebsocketSession(object):
         self.extensions = extensions
         self.deflate = deflate
         self.state = OPEN
+        self._drop_parser()
         self._parser = FrameParser(max_size=self.max_size, rsv1=deflate is not None)
         self._assembler = MessageAssembler(max_size=self.max_size, deflate=deflate)
         self._events.append(events.Ready(response, protocol, extensions))
@@ -565,7 +570,7 @@ class WebsocketSession(object):
     def _on_close(self, payload):
         # RFC 6455 5.5.1: the body, if any, is a 2-byte code and a UTF-8
         # reason; RFC 6455 7.4: the code must be one that may be sent.
-        self._parser = None  # the server may send nothing after a close
+        self._drop_parser()  # the server may send nothing after a close
         if not payload:
             code, reason = None, ""
         elif len(payload) == 1:
@@ -644,7 +649,7 @@ class WebsocketSession(object):
     def _closed(self):
         """Both close frames have been exchanged."""
         self.state = CLOSED
-        self._parser = None
+        self._drop_parser()
         self._close_deadline = self._pong_deadline = None
         self._poll_at = self._ping_at = None
         self._grace_deadline = self._now + CLOSE_GRACE
@@ -660,7 +665,7 @@ class WebsocketSession(object):
         """
         log.debug("protocol error (close code %s): %s", code, message)
         if critical:
-            self._parser = None  # nothing after this can be parsed
+            self._drop_parser()  # nothing after this can be parsed
         # When nothing more can be parsed, or both closes are known, the
         # session then waits briefly for the server to close TCP, so the
         # close frame isn't lost to a reset (closing with unread data).
@@ -676,6 +681,14 @@ class WebsocketSession(object):
         self._failed = message
         self._failure = (_pack_code(code) + truncate_reason(message), done)
 
+    def _drop_parser(self):
+        """Stop parsing; free the parser's buffers now, not at the next
+        garbage collection."""
+        parser = self._parser
+        if parser is not None:
+            self._parser = None
+            parser.close()
+
     def _finish_closed(self):
         """The end after the close frames were exchanged (or an error)."""
         if self._failed is None:
@@ -687,7 +700,7 @@ class WebsocketSession(object):
         """Emit the final Disconnected event."""
         self.state = CLOSED
         self.is_finished = True
-        self._parser = None
+        self._drop_parser()
         self._echo_due = False
         self._failure = None
         self._events.append(events.Disconnected(reason, graceful))

@@ -1,4 +1,5 @@
 import random
+import struct
 
 import pytest
 
@@ -21,10 +22,12 @@ def payload_of(size, seed=0):
     return bytes(bytearray(rng.getrandbits(8) for _ in range(size)))
 
 
-def parse(chunks, **options):
-    parser = FrameParser(**options)
+def parse(chunks, parser_class=FrameParser, **options):
+    parser = parser_class(**options)
     frames = []
     for chunk in chunks:
+        if parser.is_finished:
+            break
         frames.extend(parser.feed(chunk))
     return frames, parser
 
@@ -224,3 +227,28 @@ def test_error_message_names_the_frame():
     parser = FrameParser()
     parser.feed(b"\xc9\x00")
     assert "ping" in str(parser.error) and "without compression" in str(parser.error)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_control_frame_with_a_16_bit_length_is_refused_however_it_arrives(split):
+    frames, parser = parse(split(b"\x89\x7e\x00\x03abc"))
+    assert frames == []
+    assert isinstance(parser.error, CriticalProtocolError)
+
+
+def test_a_header_alone_does_not_allocate_the_declared_length():
+    parser = FrameParser(max_size=None)
+    parser.feed(b"\x82\x7f" + struct.pack("!Q", 1 << 62) + b"x")
+    assert parser.error is None
+    assert len(parser._target) <= parser.keep_large_buffer
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_large_read_grows_with_the_data(split):
+    class Small(FrameParser):
+        keep_large_buffer = 1000
+
+    payload = bytes(bytearray(index % 251 for index in range(50000)))
+    frames, parser = parse(split(Frame(Opcode.BINARY, payload).to_bytes() + Frame(Opcode.TEXT, b"after").to_bytes()), parser_class=Small)
+    assert parser.error is None
+    assert [frame.payload for frame in frames] == [payload, b"after"]

@@ -435,3 +435,26 @@ def test_parser_that_asks_for_nothing_is_finished():
     parser = Empty()
     assert parser.is_finished
     assert parser.feed(b"") == []
+
+
+def test_close_breaks_the_cycle_with_the_generator():
+    import gc
+    import weakref
+
+    class Two(Parser):
+        def parse(self):
+            while True:
+                yield (yield 2)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parser = Two()
+        parser.feed(b"abc")
+        ref = weakref.ref(parser)
+        parser.close()
+        del parser
+        assert ref() is None
+    finally:
+        if enabled:
+            gc.enable()

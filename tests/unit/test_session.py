@@ -726,3 +726,21 @@ def test_failure_waits_for_the_application_to_answer_earlier_messages():
     assert [frame.opcode for frame in sent(session)] == [Opcode.TEXT, Opcode.CLOSE]
     with pytest.raises(WebSocketClosed):
         session.send_text(u"too late")
+
+
+def test_dropped_parsers_are_freed_without_the_garbage_collector():
+    import gc
+    import struct
+    import weakref
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        session = open_session()
+        session.feed(b"\x82\x7f" + struct.pack("!Q", 10 * 1024 * 1024) + b"partial")
+        parser = weakref.ref(session._parser)
+        session.feed(b"")
+        assert parser() is None
+    finally:
+        if enabled:
+            gc.enable()
