@@ -624,7 +624,9 @@ class WebsocketSession(object):
 
     def _on_eof(self):
         state = self.state
-        if state == CONNECTING:
+        if self._failed is not None:
+            self._finish_closed()  # names the protocol error, not the EOF
+        elif state == CONNECTING:
             reason = "server closed the connection before answering the upgrade"
             self._finish(reason, graceful=False)
         elif state == CLOSED:

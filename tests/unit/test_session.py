@@ -744,3 +744,12 @@ def test_dropped_parsers_are_freed_without_the_garbage_collector():
     finally:
         if enabled:
             gc.enable()
+
+
+def test_eof_after_a_message_error_names_the_error():
+    session = open_session()
+    session.feed(server(Opcode.TEXT, b"\xff"))
+    session.tick(0.0)
+    (disconnected,) = session.feed(b"")
+    assert "protocol error" in disconnected.reason
+    assert not disconnected.graceful
