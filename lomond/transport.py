@@ -225,6 +225,8 @@ class Transport(object):
         except ssl.SSLEOFError:
             return 0  # TCP ended without a TLS close_notify
         except ssl.SSLError as error:
+            if _is_unexpected_eof(error):
+                return 0
             raise TransportFail("TLS error; {}".format(error))
         except socket.error as error:
             if _would_block(error):
@@ -390,9 +392,11 @@ class LayeredTLSTransport(Transport):
                 count = self._tls.read(len(buffer), buffer)
             except ssl.SSLWantReadError:
                 count = None
-            except ssl.SSLZeroReturnError:
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
                 return 0
             except ssl.SSLError as error:
+                if _is_unexpected_eof(error):
+                    return 0
                 raise TransportFail("TLS error; {}".format(error))
             if self._outgoing.pending:  # e.g. a TLS 1.3 key update
                 Transport.sendall(self, self._outgoing.read(), None)
@@ -414,6 +418,16 @@ class LayeredTLSTransport(Transport):
             except ssl.SSLError as error:
                 raise TransportFail("TLS error while sending; {}".format(error))
             Transport.sendall(self, self._outgoing.read(), stall_timeout)
+
+
+def _is_unexpected_eof(error):
+    """True for OpenSSL 3's "unexpected eof while reading".
+
+    Pythons older than 3.10 linked with OpenSSL 3 don't map it to
+    SSLEOFError (the reason name even comes out garbled); it only means
+    TCP ended without a TLS close_notify, like SSLEOFError.
+    """
+    return "unexpected eof while reading" in str(error).lower()
 
 
 def _describe(error):
