@@ -20,6 +20,8 @@ import binascii
 import sys
 import threading
 
+import six
+
 from . import __version__
 from .compression import PerMessageDeflate
 from .errors import WebSocketError
@@ -171,7 +173,7 @@ def _text_stdin():
 
 
 def _write(stream, text):
-    if sys.version_info[0] == 2 and isinstance(text, unicode):  # noqa: F821  # pragma: no cover
+    if six.PY2 and isinstance(text, six.text_type):  # pragma: no cover
         text = text.encode("utf-8")
     stream.write(text + "\n")
     stream.flush()

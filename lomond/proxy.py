@@ -15,7 +15,8 @@ from six.moves.urllib.parse import unquote, urlsplit
 from .errors import ConnectFail, ProxyFail, TransportFail
 from .parser import ParseOverflow
 from .response import ResponseParser
-from .transport import Transport, connect_tcp, monotonic, wrap_tls
+from .tls import wrap_tls
+from .transport import Transport, connect_tcp, monotonic
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "socks5": 1080, "socks5h": 1080}
 

@@ -54,7 +54,7 @@ from .errors import (
     WebSocketClosing,
     WebSocketUnavailable,
 )
-from .frame import encode_client_frame, encode_frame
+from .frame import encode_client_frame
 from .frame_parser import FrameParser
 from .message import MessageAssembler
 from .opcode import Opcode

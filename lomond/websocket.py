@@ -24,16 +24,8 @@ from .handshake import Handshake, make_key, normalize_headers
 from .session import WebsocketSession, CONNECTING, OPEN, CLOSING, CLOSED
 from .status import Status, is_valid_close_code
 from .proxy import ProxyURL, choose_proxy, open_tunnel
-from .transport import (
-    HAVE_LAYERED_TLS,
-    MATCHES_IP_ADDRESSES,
-    LayeredTLSTransport,
-    Transport,
-    connect_tcp,
-    make_ssl_context,
-    monotonic,
-    wrap_tls,
-)
+from .tls import HAVE_LAYERED_TLS, MATCHES_IP_ADDRESSES, LayeredTLSTransport, make_ssl_context, wrap_tls
+from .transport import Transport, connect_tcp, monotonic
 from .url import RedirectError, WebSocketURL
 
 log = logging.getLogger("lomond")

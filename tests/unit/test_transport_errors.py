@@ -2,7 +2,8 @@
 
 import ssl
 
-from lomond.transport import _describe_tls, _is_unexpected_eof
+from lomond.tls import _describe_tls
+from lomond.transport import _is_unexpected_eof
 
 
 def test_openssl3_unexpected_eof_counts_as_the_end_of_the_stream():
