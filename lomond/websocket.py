@@ -400,7 +400,13 @@ class WebSocket(object):
                     self._attempt = CLOSED
                 log.info("connect to %s failed: %s", target.redacted, reason)
                 self._emit_trace("connect_fail", reason=reason)
-                yield _stamp(events.ConnectFail(reason))
+                if hops:
+                    # A connection was made (and redirected): it ends with
+                    # Disconnected, as every made connection does.
+                    reason = "redirect to {} failed; {}".format(target.redacted, reason)
+                    yield _stamp(events.Disconnected(reason, graceful=False))
+                else:
+                    yield _stamp(events.ConnectFail(reason))
                 return
             session = self._start_session(
                 session_class, options, target, headers, authorization, connect_timeout, deadline

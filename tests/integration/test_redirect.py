@@ -98,3 +98,12 @@ def test_credentials_stay_with_their_host():
     assert elsewhere.get("authorization") is None
     assert elsewhere.get("cookie") is None
     assert elsewhere.get("x-keep") == "yes"
+
+
+def test_redirect_to_a_server_that_is_down_ends_with_disconnected(free_port):
+    table = {"/": (302, "ws://127.0.0.1:{}/gone".format(free_port))}
+    with WebSocketServer(routes(table), handshake=False) as server:
+        received = run(WebSocket(server.url))
+    assert names(received) == ["connecting", "connected", "disconnected"]
+    assert received[-1].reason.startswith("redirect to ws://127.0.0.1:{}/gone failed; unable to connect".format(free_port))
+    assert not received[-1].graceful
