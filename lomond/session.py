@@ -329,7 +329,9 @@ class WebsocketSession(object):
     def data_to_send(self):
         """Return (and forget) the bytes queued for the server.
 
-        :rtype: bytes
+        :returns: ``b""`` when there is nothing to send. In pure Python a
+            large frame is built in place and comes back as a bytearray.
+        :rtype: bytes or bytearray
         """
         out = self._out
         if not out:
