@@ -1,6 +1,6 @@
-"""Settings shared by every test."""
+"""Settings shared by every test.
 
-import logging
-
-# Lomond logs frames at debug level; keep it visible when a test fails.
-logging.getLogger("lomond").setLevel(logging.DEBUG)
+Lomond's logger is left at its default level: the session takes a faster
+path when debug logging is off, and that is the path users run. Tests
+that need the debug output (or both paths) ask for it.
+"""

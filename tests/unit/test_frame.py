@@ -145,3 +145,15 @@ def test_repr():
         "<frame BINARY rsv1 rsv2 rsv3 20 bytes {!r}...>".format(b"x" * 16)
     )
     assert repr(Frame(0x3)) == "<frame RESERVED1 fin 0 bytes {!r}>".format(b"")
+
+
+@pytest.mark.parametrize("masks_in_c", [True, False])
+@pytest.mark.parametrize("size", [0, 125, 65535, 65536, 200003])
+def test_client_frames_built_either_way_are_the_same(monkeypatch, masks_in_c, size):
+    from lomond import frame as frame_module
+
+    monkeypatch.setattr(frame_module, "MASKS_IN_C", masks_in_c)
+    payload = bytes(bytearray(index % 256 for index in range(size)))
+    key = b"\x01\x02\x03\x04"
+    built = frame_module.encode_client_frame(Opcode.BINARY, payload, key)
+    assert bytes(built) == encode_frame(Opcode.BINARY, payload, mask_key=key)

@@ -84,3 +84,22 @@ def test_mask_into_writes_in_place(size, offset):
     mask_into(key, data, out, offset)
     assert out[:offset] == b"h" * offset
     assert bytes(out[offset:]) == reference(key, data)
+
+
+@pytest.mark.parametrize("size", [0, 3, 4, 5, 1000])
+def test_translate_masking_used_on_python_2(size):
+    key, data = sample(size, seed=3000 + size)
+    assert mask_module._mask_translate(key, data) == reference(key, data)
+
+
+@pytest.mark.parametrize("with_c", [True, False])
+@pytest.mark.parametrize("size", [5, CHUNK + 3])
+def test_mask_into_with_and_without_the_c_masker(monkeypatch, with_c, size):
+    if with_c and mask_module.XorMaskerSimple is None:
+        pytest.skip("wsaccel is not installed")
+    if not with_c:
+        monkeypatch.setattr(mask_module, "XorMaskerSimple", None)
+    key, data = sample(size, seed=4000 + size)
+    out = bytearray(size + 2)
+    mask_into(key, data, out, 2)
+    assert bytes(out[2:]) == reference(key, data)

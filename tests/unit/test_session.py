@@ -1,5 +1,6 @@
 """The session state machine, fed with bytes and a fake clock."""
 
+import logging
 import random
 
 import pytest
@@ -16,6 +17,17 @@ from lomond.session import CLOSE_GRACE, CLOSED, CLOSING, CONNECTING, OPEN, Webso
 from .chunks import SPLITS, whole
 
 KEY = make_key(b"k" * 16)
+
+
+@pytest.fixture(autouse=True, params=["quiet", "debug"])
+def log_level(request):
+    """Every test runs twice: the session takes another path when frames
+    are logged."""
+    logger = logging.getLogger("lomond")
+    saved = logger.level
+    logger.setLevel(logging.DEBUG if request.param == "debug" else logging.WARNING)
+    yield request.param
+    logger.setLevel(saved)
 
 
 def response(status="101 Switching Protocols", headers=None):

@@ -86,3 +86,23 @@ def test_same_host():
     assert WebSocketURL("ws://A/").same_host(WebSocketURL("ws://a:80/x"))
     assert not WebSocketURL("ws://a/").same_host(WebSocketURL("ws://a:81/"))
     assert not WebSocketURL("ws://a/").same_host(WebSocketURL("ws://b/"))
+
+
+@pytest.mark.parametrize(
+    "url, port",
+    [("ws://[::1]/", 80), ("ws://host:/", 80), ("wss://[::1]:8443/x", 8443)],
+)
+def test_port_forms(url, port):
+    assert WebSocketURL(url).port == port
+
+
+@pytest.mark.parametrize("url", ["ws://[::1]x/", "ws://[::1]:x/", "ws://host:0/"])
+def test_bad_port_forms(url):
+    with pytest.raises(ValueError):
+        WebSocketURL(url)
+
+
+def test_redirect_to_an_invalid_url():
+    with pytest.raises(RedirectError) as error:
+        WebSocketURL("ws://a/").redirect("ws://b:99999/")
+    assert "bad redirect location" in str(error.value)
