@@ -116,6 +116,21 @@ def parse_case_selection(text, case_count):
     return sorted(selected)
 
 
+def take_shard(selected, shard):
+    """Every N-th case of *selected*, from the K-th, for ``"K/N"``.
+
+    Interleaving keeps shards balanced: the slow compression cases (12.x
+    and 13.x) come in runs, and each shard gets its share of them.
+    """
+    if not shard:
+        return selected
+    index, _slash, count = shard.partition("/")
+    index, count = int(index), int(count)
+    if not 0 <= index < count:
+        raise ValueError("shard %r: need 0 <= K < N" % shard)
+    return selected[index::count]
+
+
 class Session(object):
     """One WebSocket connection, run to completion with a time guard.
 
@@ -268,6 +283,10 @@ def parse_args(argv):
                         help="agent name in the report (default %(default)s)")
     parser.add_argument("--cases", default="",
                         help="case numbers to run, e.g. 1-20,25 (default all)")
+    parser.add_argument("--shard", default="",
+                        help="K/N: run only every N-th selected case, from "
+                             "the K-th (0-based), to share the suite "
+                             "between N servers")
     parser.add_argument("--poll", type=float, default=0.1,
                         help="lomond poll interval in s (default %(default)s)")
     parser.add_argument("--close-timeout", type=float, default=5.0,
@@ -308,8 +327,9 @@ def run(options):
         result["case_count"] = case_count
         try:
             selected = parse_case_selection(options.cases, case_count)
+            selected = take_shard(selected, options.shard)
         except ValueError as error:
-            print("bad --cases: %s" % error)
+            print("bad --cases or --shard: %s" % error)
             return 2
         result["selected"] = selected
         # Written now too, so run.py knows what to expect even if we die.

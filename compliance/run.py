@@ -392,32 +392,46 @@ def client_environment():
     return env
 
 
-def run_client(args, server, result_path):
-    """Run client.py against *server*; return its exit status or None.
-
-    None means it was killed after ``--timeout`` seconds.
-    """
+def start_client(args, server, result_path, shard=""):
+    """Start client.py against *server*; return the process."""
     command = [args.python, CLIENT, "--url", server.url,
                "--agent", args.agent, "--result-json", result_path,
                "--case-timeout", str(args.case_timeout)]
     if args.cases:
         command += ["--cases", args.cases]
+    if shard:
+        command += ["--shard", shard]
     say("running: %s" % " ".join(command))
     try:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                 env=client_environment(),
                                 start_new_session=True)
     except OSError as error:
         raise RunnerError("cannot run the client with %s: %s"
                           % (args.python, error))
+
+
+def wait_for_clients(args, procs):
+    """Wait for every client; return their exit statuses.
+
+    A status of None means the client was killed after ``--timeout``
+    seconds (all clients share that budget).
+    """
+    deadline = time.monotonic() + args.timeout
+    statuses = []
     try:
-        return proc.wait(timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        say("the client was still running after %d s; stopping it"
-            % args.timeout)
-        return None
+        for proc in procs:
+            try:
+                statuses.append(proc.wait(
+                    timeout=max(0.0, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                say("a client was still running after %d s; stopping it"
+                    % args.timeout)
+                statuses.append(None)
     finally:
-        kill_process_group(proc)
+        for proc in procs:
+            kill_process_group(proc)
+    return statuses
 
 
 def read_client_result(path):
@@ -536,46 +550,96 @@ def keep_report(outdir, destination):
 # putting it together
 # ---------------------------------------------------------------------------
 
+def merge_client_results(results):
+    """One client result for the whole run, from the shards' results."""
+    merged = {"case_count": None, "selected": [], "abandoned": [],
+              "reports_updated": bool(results)}
+    for result in results:
+        merged["case_count"] = merged["case_count"] or result.get("case_count")
+        merged["selected"] += result.get("selected") or []
+        merged["abandoned"] += result.get("abandoned") or []
+        merged["reports_updated"] &= bool(result.get("reports_updated"))
+    return merged
+
+
 def run_suite(args, workdir):
-    """Prepare, serve, run the client and judge; return the exit status."""
+    """Prepare, serve, run the clients and judge; return the exit status.
+
+    With ``--jobs N`` the cases are shared (interleaved) between N
+    fuzzingservers, each with its own client: a client and its server
+    take turns, so one pair keeps only one core busy.
+    """
     env_path = args.autobahn_env or os.path.join(py27env.cache_root(),
                                                  AUTOBAHN_ENV_NAME)
     python27 = prepare_autobahn(env_path, verbose=args.verbose)
-    server = start_fuzzingserver(python27, workdir, args.server_timeout)
-    result_path = os.path.join(workdir, "client-result.json")
+    servers = []
+    statuses = []
+    results = []
     try:
+        for job in range(args.jobs):
+            jobdir = os.path.join(workdir, "job%d" % (job + 1))
+            os.makedirs(jobdir)
+            servers.append(start_fuzzingserver(python27, jobdir,
+                                               args.server_timeout))
         started = time.monotonic()
-        status = run_client(args, server, result_path)
+        procs = []
+        for job, server in enumerate(servers):
+            result_path = os.path.join(server.workdir, "client-result.json")
+            shard = "%d/%d" % (job, args.jobs) if args.jobs > 1 else ""
+            procs.append(start_client(args, server, result_path, shard))
+        statuses = wait_for_clients(args, procs)
         client_seconds = time.monotonic() - started
-        client = read_client_result(result_path)
-        if status not in (0, None):
-            say("client exited with status %s" % status)
-        if not client.get("reports_updated"):
-            say("asking the server for a report directly")
-            request_report_update(server.port, args.agent)
+        for server, status in zip(servers, statuses):
+            result = read_client_result(
+                os.path.join(server.workdir, "client-result.json"))
+            results.append(result)
+            if status not in (0, None):
+                say("client for %s exited with status %s"
+                    % (server.url, status))
+            if not result.get("reports_updated"):
+                say("asking %s for a report directly" % server.url)
+                request_report_update(server.port, args.agent)
     finally:
-        server.stop()
-    if server.died_by_itself or (status not in (0, None) and not client):
-        say("fuzzingserver %s; log tail:\n%s" % (
-            "died during the run" if server.died_by_itself else "log",
-            server.log_tail()))
+        for server in servers:
+            server.stop()
+    for server, status, result in zip(servers, statuses, results):
+        if server.died_by_itself or (status not in (0, None) and not result):
+            say("fuzzingserver %s %s; log tail:\n%s" % (
+                server.url,
+                "died during the run" if server.died_by_itself else "log",
+                server.log_tail()))
 
+    cases = {}
+    for server in servers:
+        cases.update(load_report(server.outdir, args.agent))
     if args.keep_report:
-        keep_report(server.outdir, args.keep_report)
-    cases = load_report(server.outdir, args.agent)
+        for job, server in enumerate(servers):
+            destination = args.keep_report
+            if len(servers) > 1:
+                destination = os.path.join(args.keep_report, "job%d" % (job + 1))
+            keep_report(server.outdir, destination)
+        if len(servers) > 1:
+            os.makedirs(args.keep_report, exist_ok=True)
+            with open(os.path.join(args.keep_report, "index.json"), "w") as handle:
+                json.dump({args.agent: cases}, handle, indent=1, sort_keys=True)
+            say("merged index.json kept in %s" % args.keep_report)
+    client = merge_client_results(results)
     selected = client.get("selected")
     expected = len(selected) if selected else None
     lines, failures = summarize(cases, expected, client.get("case_count"),
                                 client_seconds)
-    if status is None:
-        failures.append("the client was stopped after --timeout %g s"
-                        % args.timeout)
-    elif status != 0:
-        failures.append("the client exited with status %s" % status)
+    for status in statuses:
+        if status is None:
+            failures.append("a client was stopped after --timeout %g s"
+                            % args.timeout)
+        elif status != 0:
+            failures.append("a client exited with status %s" % status)
     if client.get("abandoned"):
         failures.append("the guard abandoned cases %s" % client["abandoned"])
     say("")
     say("== Autobahn summary for agent %r ==" % args.agent)
+    if len(servers) > 1:
+        say("(shared between %d fuzzingservers)" % len(servers))
     for line in lines:
         say(line)
     say("total time including setup: %.1f s"
@@ -593,6 +657,11 @@ def parse_args(argv):
         description="Run the Autobahn fuzzingserver suite against Lomond.")
     parser.add_argument("--cases", default="",
                         help="only these case numbers, e.g. 1-20,25")
+    parser.add_argument("--jobs", type=int,
+                        default=2 if (os.cpu_count() or 1) >= 2 else 1,
+                        help="share the cases between this many "
+                             "fuzzingservers and clients (default: 2 when "
+                             "there are 2 or more CPUs)")
     parser.add_argument("--agent", default="lomond",
                         help="agent name in the report (default %(default)s)")
     parser.add_argument("--python", default=sys.executable,
@@ -613,7 +682,10 @@ def parse_args(argv):
                              "$LOMOND_CACHE/%s)" % AUTOBAHN_ENV_NAME)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show pip output while installing")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be 1 or more")
+    return args
 
 
 def main(argv=None):
