@@ -7,8 +7,10 @@ for wss://, ``all_proxy`` as a fallback, lower case winning) and honours
 """
 
 import base64
+import os
 import socket
 import struct
+import sys
 
 from six.moves.urllib.parse import unquote, urlsplit
 
@@ -137,16 +139,49 @@ def is_bypassed(host, port, no_proxy):
     return any(_matches(entry, host, port) for entry in entries)
 
 
+def proxies_from_environment(environ):
+    """The ``*_proxy`` variables of ``environ``, by the rules urllib uses.
+
+    Names are case-insensitive and a lower-case variable wins over an
+    upper-case one; an empty lower-case variable removes the setting. In
+    a CGI script (``REQUEST_METHOD`` set) ``HTTP_PROXY`` is ignored, as
+    the web server may have copied it from a request header (httpoxy,
+    CVE-2016-1000110).
+
+    :param dict environ: e.g. ``os.environ``.
+    :returns: ``{'http': url, 'https': url, 'no': hosts, ...}``.
+    :rtype: dict
+    """
+    proxies = {}
+    for name, value in environ.items():
+        if value and name.lower().endswith("_proxy"):
+            proxies[name.lower()[:-6]] = value
+    if "REQUEST_METHOD" in environ:
+        proxies.pop("http", None)
+    for name, value in environ.items():
+        if name.endswith("_proxy"):  # lower case: the final word
+            if value:
+                proxies[name.lower()[:-6]] = value
+            else:
+                proxies.pop(name.lower()[:-6], None)
+    return proxies
+
+
 def environment_proxies():
-    """The proxy settings from the environment (and OS), as urllib reads them.
+    """The proxy settings from the environment, as urllib reads them.
+
+    On macOS and Windows, where urllib also reads the system's settings
+    when the environment has none, urllib is asked; elsewhere the
+    environment is read here, which spares importing urllib.request (and
+    http.client and email: 2 MB and 17 ms).
 
     :rtype: dict
     """
-    # Imported here: urllib.request brings in http.client and email, which
-    # would double the time it takes to import Lomond.
-    from six.moves.urllib.request import getproxies
+    if sys.platform in ("darwin", "win32"):  # pragma: no cover
+        from six.moves.urllib.request import getproxies
 
-    return getproxies()
+        return getproxies()
+    return proxies_from_environment(os.environ)
 
 
 def choose_proxy(secure, host, port, proxies):

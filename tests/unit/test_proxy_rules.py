@@ -132,3 +132,28 @@ def test_connect_with_early_data(split):
     assert leftover == b"surprise"
     with pytest.raises(ProxyFail):
         check_connect_response(PROXY, response, leftover)
+
+
+def test_environment_rules_match_urllib(monkeypatch):
+    try:
+        from urllib.request import getproxies_environment
+    except ImportError:  # Python 2.7
+        from urllib import getproxies_environment
+
+    from lomond.proxy import proxies_from_environment
+
+    cases = [
+        {"HTTP_PROXY": "http://upper", "http_proxy": "http://lower"},
+        {"HTTPS_PROXY": "http://s", "NO_PROXY": "a,b", "all_proxy": "socks5://x"},
+        {"HTTP_PROXY": "http://cgi", "REQUEST_METHOD": "GET"},
+        {"HTTP_PROXY": "http://cgi", "http_proxy": "http://ok", "REQUEST_METHOD": "GET"},
+        {"HTTPS_PROXY": "http://s", "https_proxy": ""},
+        {"FTP_PROXY": "http://f", "Mixed_Proxy": "http://m"},
+    ]
+    for environ in cases:
+        for name in list(__import__("os").environ):
+            if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
+                monkeypatch.delenv(name, raising=False)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        assert proxies_from_environment(dict(environ)) == getproxies_environment(), environ
