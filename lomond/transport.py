@@ -45,26 +45,30 @@ def _would_block(error):
     return isinstance(error, socket.error) and error.args and error.args[0] in _WOULD_BLOCK
 
 
-def _wait(sock, for_write, timeout):
+def _wait(sock, for_write, timeout, also=None):
     """Wait until ``sock`` is readable (or writable); False on timeout.
 
+    ``also`` is another socket whose readability ends the wait too.
     ``poll`` is used where it exists (``select`` fails for descriptors over
     1023, which long-running daemons reach); a timeout of None waits until
     something happens.
     """
     deadline = None if timeout is None else monotonic() + timeout
+    readers = [] if also is None else [also]
     while True:
         try:
             if _HAVE_POLL:
                 poller = select.poll()
                 poller.register(sock, select.POLLOUT if for_write else select.POLLIN)
+                for other in readers:
+                    poller.register(other, select.POLLIN)
                 millis = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
                 return bool(poller.poll(millis))
             if for_write:
-                _r, ready, _x = select.select([], [sock], [sock], timeout)
+                ready, writable, errors = select.select(readers, [sock], [sock], timeout)
             else:
-                ready, _w, _x = select.select([sock], [], [sock], timeout)
-            return bool(ready or _x)
+                ready, writable, errors = select.select([sock] + readers, [], [sock], timeout)
+            return bool(ready or writable or errors)
         except (OSError, select.error) as error:
             # Python 2.7 doesn't retry a wait interrupted by a signal.
             if error.args and error.args[0] == errno.EINTR:
@@ -75,29 +79,6 @@ def _wait(sock, for_write, timeout):
 
 
 _HAVE_POLL = hasattr(select, "poll")
-
-
-def _wait_either(sock, wake, timeout):
-    """Wait until ``sock`` or ``wake`` is readable; True if either is."""
-    if wake is None:
-        return _wait(sock, False, timeout)
-    deadline = None if timeout is None else monotonic() + timeout
-    while True:
-        try:
-            if _HAVE_POLL:
-                poller = select.poll()
-                poller.register(sock, select.POLLIN)
-                poller.register(wake, select.POLLIN)
-                millis = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
-                return bool(poller.poll(millis))
-            ready, _w, errors = select.select([sock, wake], [], [sock], timeout)
-            return bool(ready or errors)
-        except (OSError, select.error) as error:
-            if error.args and error.args[0] == errno.EINTR:
-                if deadline is not None:
-                    timeout = max(0.0, deadline - monotonic())
-                continue
-            raise
 
 
 def _wake_pair():
@@ -160,7 +141,7 @@ class Transport(object):
         poller = self._poller
         if poller is None:  # no poll() on this platform
             try:
-                ready = _wait_either(self.sock, self._wake_reader, timeout)
+                ready = _wait(self.sock, False, timeout, self._wake_reader)
             except (OSError, ValueError, select.error):
                 return True  # let the next recv report the problem
             if ready and self._wake_reader is not None:

@@ -1,6 +1,9 @@
-"""Small helpers to run a client loop in a test, bounded in time."""
+"""Small helpers to run a client loop (or a module) in a test, bounded in time."""
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 from .servers import TIMEOUT
@@ -63,3 +66,28 @@ def socket_closed(websocket):
     except (OSError, socket.error):  # Python 2.7: a closed socket raises
         descriptor = -1
     return transport.closed and descriptor == -1
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def start_module(module, *args):
+    """Start ``python -m module args`` from the repository root, with pipes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module] + list(args),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+
+
+def finish(process, stdin=b""):
+    """Send ``stdin``, wait (bounded) and return (status, stdout, stderr)."""
+    timer = threading.Timer(TIMEOUT * 3, process.kill)
+    timer.start()
+    try:
+        out, err = process.communicate(stdin)
+    finally:
+        timer.cancel()
+    return process.returncode, out.decode("utf-8"), err.decode("utf-8")

@@ -1,35 +1,11 @@
 """The command-line client, end to end against the loopback server."""
 
-import os
-import subprocess
-import sys
-import threading
-
 from lomond.testing import WebSocketServer, echo
 
-from .servers import TIMEOUT
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
+from .helpers import finish, start_module
 
 def start(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "lomond"] + list(args),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-
-
-def finish(process, stdin=b""):
-    timer = threading.Timer(TIMEOUT * 3, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate(stdin)
-    finally:
-        timer.cancel()
-    return process.returncode, out.decode("utf-8"), err.decode("utf-8")
+    return start_module("lomond", *args)
 
 
 def test_piped(echo_server):

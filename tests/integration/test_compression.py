@@ -120,27 +120,10 @@ def test_compression_bomb_is_refused_without_inflating_it():
 
 # -- The websockets package ------------------------------------------------------
 
-websockets_server = pytest.importorskip("websockets.sync.server", reason="websockets is a Python 3 peer")
+pytest.importorskip("websockets.sync.server", reason="websockets is a Python 3 peer")
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory  # noqa: E402
 
-
-class WebsocketsServer(object):
-    def __init__(self, **options):
-        def handler(connection):
-            for message in connection:
-                connection.send(message)
-
-        self.server = websockets_server.serve(handler, "127.0.0.1", 0, **options)
-        self.url = "ws://127.0.0.1:{}/".format(self.server.socket.getsockname()[1])
-        self.thread = threading.Thread(target=self.server.serve_forever, name="lomond-test-websockets")
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.server.shutdown()
-        self.thread.join(10)
+from .peers import WebsocketsServer  # noqa: E402
 
 
 WEBSOCKETS_SETTINGS = [

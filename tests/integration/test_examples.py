@@ -1,34 +1,15 @@
 """Every example runs (btcticker against a local stand-in for the feed)."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
 
 from lomond.examples import btcticker
 from lomond.testing import WebSocketServer
 
-from .servers import TIMEOUT
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
+from .helpers import finish, start_module
 
 def run_module(name, stdin=b"", *args):
-    process = subprocess.Popen(
-        [sys.executable, "-m", name] + list(args),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    timer = threading.Timer(TIMEOUT * 3, process.kill)
-    timer.start()
-    try:
-        out, err = process.communicate(stdin)
-    finally:
-        timer.cancel()
-    return process.returncode, out.decode("utf-8"), err.decode("utf-8")
+    return finish(start_module(name, *args), stdin)
 
 
 def test_echo():

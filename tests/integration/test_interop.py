@@ -1,37 +1,13 @@
 """Interoperability with an independent server: the websockets package."""
 
-import threading
-
 import pytest
 
 from lomond import WebSocket
 
 from .helpers import names, run
+from .peers import WebsocketsServer
 
-websockets_sync = pytest.importorskip("websockets.sync.server", reason="websockets is a Python 3 peer")
-
-
-class WebsocketsServer(object):
-    """The websockets package's echo server, on a free loopback port."""
-
-    def __init__(self, **options):
-        def echo(connection):
-            for message in connection:
-                connection.send(message)
-
-        self.server = websockets_sync.serve(echo, "127.0.0.1", 0, **options)
-        self.port = self.server.socket.getsockname()[1]
-        self.url = "ws://127.0.0.1:{}/".format(self.port)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="lomond-test-websockets")
-        self.thread.daemon = True
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.server.shutdown()
-        self.thread.join(10)
+pytest.importorskip("websockets.sync.server", reason="websockets is a Python 3 peer")
 
 
 def exchange(url, messages, **options):
