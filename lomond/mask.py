@@ -67,7 +67,10 @@ if six.PY2:  # pragma: no cover - exercised by the 2.7 test run
 
     def mask_into(key, data, out, offset):
         """Write ``data`` masked with ``key`` into ``out`` at ``offset``."""
-        out[offset : offset + len(data)] = mask(key, data)
+        if XorMaskerSimple is not None:
+            out[offset : offset + len(data)] = mask_wsaccel(key, data)
+        else:
+            out[offset : offset + len(data)] = _mask_translate(key, data)
 
 else:
 
