@@ -1,12 +1,13 @@
 """Fixtures for tests against real sockets on the loopback interface."""
 
 import socket
-import ssl
 
 import pytest
 import trustme
 
 from lomond.testing import WebSocketServer, echo
+
+from .servers import new_server_context
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,7 @@ def ca():
 @pytest.fixture(scope="session")
 def server_ssl_context(ca):
     """A TLS server context with a certificate for 127.0.0.1 and localhost."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if hasattr(ssl, "PROTOCOL_TLS_SERVER") else ssl.PROTOCOL_SSLv23)
+    context = new_server_context()
     ca.issue_cert(u"127.0.0.1", u"localhost", u"::1").configure_cert(context)
     return context
 

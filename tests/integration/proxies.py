@@ -49,12 +49,32 @@ class PProxy(object):
         return "{}://{}127.0.0.1:{}".format(scheme, userinfo, self.port)
 
     def stop(self):
+        """Stop listening, end the open tunnels and close the loop.
+
+        The tunnels' tasks are cancelled and run to their end before the
+        loop is closed: left pending, they would be collected later and
+        complain that their loop is closed.
+        """
+        import asyncio
+
+        loop = self.loop
+
         def shutdown():
             self._server.close()
-            self.loop.stop()
+            loop.stop()
 
-        self.loop.call_soon_threadsafe(shutdown)
+        loop.call_soon_threadsafe(shutdown)
         self._thread.join(TIMEOUT)
+        if self._thread.is_alive():
+            return  # not ours to close while it runs; the test will fail
+        all_tasks = getattr(asyncio, "all_tasks", None) or asyncio.Task.all_tasks  # 3.6
+        tasks = [task for task in all_tasks(loop) if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.wait(tasks, timeout=TIMEOUT))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
     def __enter__(self):
         return self

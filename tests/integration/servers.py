@@ -6,6 +6,7 @@ unit of the whole suite.
 """
 
 import socket
+import ssl
 import threading
 
 from lomond.frame_parser import FrameParser
@@ -14,6 +15,12 @@ from lomond.opcode import Opcode
 
 #: Every blocking wait in the tests is bounded by this.
 TIMEOUT = 10.0
+
+
+def new_server_context():
+    """A TLS server context without a certificate yet (``PROTOCOL_TLS_SERVER``
+    where it exists, so no deprecation warning on Python 3.10+)."""
+    return ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER", ssl.PROTOCOL_SSLv23))
 
 
 class RawServer(object):

@@ -11,7 +11,7 @@ from lomond.opcode import Opcode
 from lomond.testing import WebSocketServer, echo
 
 from .helpers import names, run, socket_closed
-from .servers import TIMEOUT, RawServer, drain
+from .servers import TIMEOUT, RawServer, drain, new_server_context
 
 
 def client_context(ca):
@@ -54,7 +54,7 @@ def test_wss_with_a_context(tls_echo_server, ca):
 
 
 def test_ip_address_is_checked_against_the_certificate(ca, ca_file):
-    context = ssl.SSLContext(ssl.PROTOCOL_SSLv23)
+    context = new_server_context()
     ca.issue_cert(u"10.0.0.1", u"localhost").configure_cert(context)
     with WebSocketServer(echo, ssl_context=context) as server:
         wrong = run(WebSocket(server.url, ssl_cafile=ca_file))
@@ -71,7 +71,7 @@ def test_untrusted_certificate_fails_by_default(tls_echo_server):
 
 
 def test_wrong_host_name_fails(ca, ca_file):
-    context = ssl.SSLContext(ssl.PROTOCOL_SSLv23)
+    context = new_server_context()
     ca.issue_cert(u"example.org").configure_cert(context)
     with WebSocketServer(echo, ssl_context=context) as server:
         received = run(WebSocket(server.url, ssl_cafile=ca_file))
