@@ -11,8 +11,6 @@ import sys
 
 import common
 
-perf_counter = common.perf_counter
-
 
 def setup(args):
     import websockets
@@ -45,56 +43,9 @@ def connect(ctx, lib):
     return lib["connect"](ctx.url, **kwargs)
 
 
-def recv(ctx, lib):
-    ws = connect(ctx, lib)
-    clock = ctx.clock
-    feed = ctx.verifier.feed
-    receive = ws.recv
-    clock.start()
-    for _ in range(ctx.spec.count):
-        message = receive()
-        if type(message) is str:
-            feed(message.encode("utf-8"), True)
-        else:
-            feed(message, False)
-    clock.stop()
-    ws.close()
-
-
-def send(ctx, lib):
-    messages = ctx.outgoing()
-    ws = connect(ctx, lib)
-    clock = ctx.clock
-    send_one = ws.send
-    clock.start()
-    for message in messages:
-        send_one(message)
-    ws.close()
-    clock.stop()
-
-
-def echo(ctx, lib):
-    messages = ctx.outgoing()
-    ws = connect(ctx, lib)
-    clock = ctx.clock
-    latencies = ctx.latencies = []
-    feed = ctx.verifier.feed
-    send_one = ws.send
-    receive = ws.recv
-    clock.start()
-    for message in messages:
-        t0 = perf_counter()
-        send_one(message)
-        reply = receive()
-        latencies.append(perf_counter() - t0)
-        if type(reply) is str:
-            feed(reply.encode("utf-8"), True)
-        else:
-            feed(reply, False)
-    clock.stop()
-    ws.close()
+def send_for(ws, is_text):
+    return ws.send  # str goes as text, bytes as binary
 
 
 if __name__ == "__main__":
-    sys.exit(common.run("websockets", setup,
-                        {"recv": recv, "send": send, "echo": echo}))
+    sys.exit(common.run("websockets", setup, common.blocking_workloads(connect, send_for)))

@@ -246,6 +246,64 @@ def percentile(sorted_values, fraction):
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
+def blocking_workloads(connect, send_for):
+    """recv/send/echo for a client with a blocking ``recv()`` that returns
+    str for text and bytes for binary (websocket-client, websockets).
+
+    ``connect(ctx, lib)`` opens the connection; ``send_for(ws, is_text)``
+    returns the function that sends one message of the workload's kind.
+    """
+
+    def recv(ctx, lib):
+        ws = connect(ctx, lib)
+        clock = ctx.clock
+        feed = ctx.verifier.feed
+        receive = ws.recv
+        clock.start()
+        for _ in range(ctx.spec.count):
+            message = receive()
+            if type(message) is str:
+                feed(message.encode("utf-8"), True)
+            else:
+                feed(message, False)
+        clock.stop()
+        ws.close()
+
+    def send(ctx, lib):
+        messages = ctx.outgoing()
+        ws = connect(ctx, lib)
+        clock = ctx.clock
+        send_one = send_for(ws, ctx.spec.is_text)
+        clock.start()
+        for message in messages:
+            send_one(message)
+        ws.close()  # in the timing: the messages have left when it returns
+        clock.stop()
+
+    def echo(ctx, lib):
+        messages = ctx.outgoing()
+        ws = connect(ctx, lib)
+        clock = ctx.clock
+        latencies = ctx.latencies = []
+        feed = ctx.verifier.feed
+        send_one = send_for(ws, ctx.spec.is_text)
+        receive = ws.recv
+        clock.start()
+        for message in messages:
+            t0 = perf_counter()
+            send_one(message)
+            reply = receive()
+            latencies.append(perf_counter() - t0)
+            if type(reply) is str:
+                feed(reply.encode("utf-8"), True)
+            else:
+                feed(reply, False)
+        clock.stop()
+        ws.close()
+
+    return {"recv": recv, "send": send, "echo": echo}
+
+
 def _on_alarm(signum, frame):
     emit({"status": "error", "error": "client timed out (alarm)"})
     os._exit(3)
