@@ -106,6 +106,14 @@ def wait_for_close(conn, data=b""):
         buf += chunk
 
 
+def accept_client(listener):
+    """The next client's socket: no Nagle delay, idle timeout set."""
+    conn, _ = listener.accept()
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn.settimeout(IDLE_TIMEOUT)
+    return conn
+
+
 def finish(conn):
     """Close our side politely (the server closes TCP first after the
     closing handshake), give the client a moment to close its side."""
@@ -161,9 +169,7 @@ def serve_source(args, listener):
     report_ready(listener)
 
     while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(IDLE_TIMEOUT)
+        conn = accept_client(listener)
         path = None
         try:
             if tls is not None:
@@ -248,9 +254,7 @@ def serve_sink(args, listener):
     report_ready(listener)
 
     while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(IDLE_TIMEOUT)
+        conn = accept_client(listener)
         path = None
         try:
             path, _, leftover, _ = accept_upgrade(conn)
@@ -340,9 +344,7 @@ def serve_sink(args, listener):
 def serve_echo(args, listener):
     report_ready(listener)
     while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(IDLE_TIMEOUT)
+        conn = accept_client(listener)
         path = None
         echoed = 0
         try:

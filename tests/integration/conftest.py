@@ -33,6 +33,12 @@ def ca_file(ca, tmpdir_factory):
 
 
 @pytest.fixture
+def tls_echo_server(server_ssl_context):
+    with WebSocketServer(echo, ssl_context=server_ssl_context) as server:
+        yield server
+
+
+@pytest.fixture
 def echo_server():
     with WebSocketServer(echo) as server:
         yield server

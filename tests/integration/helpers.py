@@ -52,6 +52,43 @@ def run(websocket, handler=None, **options):
     return collected
 
 
+#: What echo_once sends.
+ECHO_TEXT = u"echo once"
+
+
+def echo_once(websocket, event):
+    """A handler: send ECHO_TEXT on Ready; close when it comes back."""
+    if event.name == "ready":
+        websocket.send_text(ECHO_TEXT)
+    elif event.name == "text":
+        assert event.text == ECHO_TEXT
+        websocket.close()
+
+
+def exchange(url, messages, **options):
+    """Connect, send ``messages`` (text or bytes) on Ready, close once as
+    many have come back; return ``(websocket, events, echoed)``."""
+    from lomond import WebSocket
+
+    echoed = []
+
+    def handler(websocket, event):
+        if event.name == "ready":
+            for message in messages:
+                if isinstance(message, bytes):
+                    websocket.send_binary(message)
+                else:
+                    websocket.send_text(message)
+        elif event.name in ("text", "binary"):
+            echoed.append(event.text if event.name == "text" else event.data)
+            if len(echoed) == len(messages):
+                websocket.close()
+
+    websocket = WebSocket(url, **options)
+    events = run(websocket, handler)
+    return websocket, events, echoed
+
+
 def names(events):
     return [event.name for event in events]
 

@@ -11,7 +11,7 @@ from lomond import WebSocket
 from lomond.compression import PerMessageDeflate
 from lomond.testing import ServerDeflate, WebSocketServer, echo
 
-from .helpers import run
+from .helpers import exchange, run
 
 
 def mixed_messages(seed, count=300):
@@ -28,22 +28,8 @@ def mixed_messages(seed, count=300):
 
 
 def echo_all(url, messages, compress):
-    echoed = []
-
-    def handler(websocket, event):
-        if event.name == "ready":
-            assert websocket.supports_compression
-            for message in messages:
-                if isinstance(message, bytes):
-                    websocket.send_binary(message)
-                else:
-                    websocket.send_text(message)
-        elif event.name in ("text", "binary"):
-            echoed.append(event.text if event.name == "text" else event.data)
-            if len(echoed) == len(messages):
-                websocket.close()
-
-    events = run(WebSocket(url, compress=compress), handler)
+    websocket, events, echoed = exchange(url, messages, compress=compress)
+    assert websocket.supports_compression
     assert events[-1].graceful, events[-1]
     return echoed
 

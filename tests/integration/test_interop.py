@@ -9,30 +9,8 @@ import pytest
 if sys.version_info < (3, 8):
     pytest.skip("websockets is a peer for Python 3.8+", allow_module_level=True)
 
-from lomond import WebSocket  # noqa: E402
-
-from .helpers import names, run  # noqa: E402
+from .helpers import exchange, names  # noqa: E402
 from .peers import WebsocketsServer  # noqa: E402
-
-
-def exchange(url, messages, **options):
-    echoed = []
-
-    def handler(websocket, event):
-        if event.name == "ready":
-            for message in messages:
-                if isinstance(message, bytes):
-                    websocket.send_binary(message)
-                else:
-                    websocket.send_text(message)
-        elif event.name in ("text", "binary"):
-            echoed.append(event.text if event.name == "text" else event.data)
-            if len(echoed) == len(messages):
-                websocket.close()
-
-    websocket = WebSocket(url, **options)
-    received = run(websocket, handler)
-    return websocket, received, echoed
 
 
 def test_echo_with_websockets():

@@ -6,7 +6,7 @@ from lomond import WebSocket
 from lomond.constants import DEFAULT_MAX_SIZE
 from lomond.testing import WebSocketServer
 
-from .helpers import run
+from .helpers import exchange, run
 
 
 def pattern(size):
@@ -38,14 +38,5 @@ def test_64_mib_message_received_intact():
 
 def test_large_message_sent_and_echoed(echo_server):
     payload = pattern(5 * 1024 * 1024 + 3)
-    echoed = []
-
-    def on_event(websocket, event):
-        if event.name == "ready":
-            websocket.send_binary(payload)
-        elif event.name == "binary":
-            echoed.append(event.data)
-            websocket.close()
-
-    run(WebSocket(echo_server.url), on_event)
+    _websocket, _events, echoed = exchange(echo_server.url, [payload])
     assert echoed == [payload]

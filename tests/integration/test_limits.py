@@ -12,7 +12,7 @@ from lomond.frame import encode_frame
 from lomond.frame_parser import FrameParser
 from lomond.opcode import Opcode
 
-from .helpers import names, run
+from .helpers import exchange, names, run
 from .servers import TIMEOUT, RawServer, accept_upgrade, drain, read_request, read_until_close, upgrade_response
 
 
@@ -171,14 +171,5 @@ def test_close_is_not_blocked_forever_by_a_stalled_peer():
 @pytest.mark.parametrize("size", [125, 126, 127, 65535, 65536])
 def test_payload_length_boundaries(size, echo_server):
     payload = bytes(bytearray(index % 256 for index in range(size)))
-    echoed = []
-
-    def handler(websocket, event):
-        if event.name == "ready":
-            websocket.send_binary(payload)
-        elif event.name == "binary":
-            echoed.append(event.data)
-            websocket.close()
-
-    run(WebSocket(echo_server.url), handler)
+    _websocket, _events, echoed = exchange(echo_server.url, [payload])
     assert echoed == [payload]

@@ -6,9 +6,9 @@ import threading
 import pytest
 
 from lomond import WebSocket
-from lomond.testing import ConnectProxy, WebSocketServer, echo
+from lomond.testing import ConnectProxy
 
-from .helpers import names, run
+from .helpers import echo_once, names, run
 from .proxies import PProxy
 from .servers import RawServer, drain, read_request
 
@@ -18,23 +18,9 @@ HAS_PPROXY = sys.version_info >= (3, 8)
 needs_pproxy = pytest.mark.skipif(not HAS_PPROXY, reason="pproxy is a peer for Python 3.8+")
 
 
-def echo_once(websocket, event):
-    if event.name == "ready":
-        websocket.send_text(u"through the tunnel")
-    elif event.name == "text":
-        assert event.text == u"through the tunnel"
-        websocket.close()
-
-
 def assert_echoed(received):
     assert "text" in names(received), received
     assert received[-1].graceful
-
-
-@pytest.fixture
-def tls_echo_server(server_ssl_context):
-    with WebSocketServer(echo, ssl_context=server_ssl_context) as server:
-        yield server
 
 
 # -- HTTP CONNECT --------------------------------------------------------------------

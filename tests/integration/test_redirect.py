@@ -5,7 +5,7 @@ import logging
 from lomond import WebSocket
 from lomond.testing import WebSocketServer, echo
 
-from .helpers import names, run
+from .helpers import echo_once, names, run
 
 
 def routes(table, requests=None):
@@ -24,13 +24,6 @@ def routes(table, requests=None):
             conn.reject(status, "Redirect", headers=[("Location", location(conn.server) if callable(location) else location)])
 
     return handler
-
-
-def echo_once(websocket, event):
-    if event.name == "ready":
-        websocket.send_text(u"arrived")
-    elif event.name == "text":
-        websocket.close()
 
 
 def test_relative_and_absolute_redirects(caplog):

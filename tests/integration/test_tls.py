@@ -10,7 +10,7 @@ from lomond.frame import encode_frame
 from lomond.opcode import Opcode
 from lomond.testing import WebSocketServer, echo
 
-from .helpers import names, run, socket_closed
+from .helpers import ECHO_TEXT, echo_once, names, run, socket_closed
 from .servers import TIMEOUT, RawServer, drain, new_server_context
 
 
@@ -20,23 +20,10 @@ def client_context(ca):
     return context
 
 
-@pytest.fixture
-def tls_echo_server(server_ssl_context):
-    with WebSocketServer(echo, ssl_context=server_ssl_context) as server:
-        yield server
-
-
-def close_on_ready(websocket, event):
-    if event.name == "ready":
-        websocket.send_text(u"secret")
-    elif event.name == "text":
-        websocket.close()
-
-
 def test_wss_with_a_ca_file(tls_echo_server, ca_file):
     websocket = WebSocket(tls_echo_server.url, ssl_cafile=ca_file)
-    received = run(websocket, close_on_ready)
-    assert [event.text for event in received if event.name == "text"] == [u"secret"]
+    received = run(websocket, echo_once)
+    assert [event.text for event in received if event.name == "text"] == [ECHO_TEXT]
     assert received[-1].graceful
     assert socket_closed(websocket)
 
@@ -49,7 +36,7 @@ def by_name(url):
 
 
 def test_wss_with_a_context(tls_echo_server, ca):
-    received = run(WebSocket(by_name(tls_echo_server.url), ssl_context=client_context(ca)), close_on_ready)
+    received = run(WebSocket(by_name(tls_echo_server.url), ssl_context=client_context(ca)), echo_once)
     assert received[-1].graceful
 
 
@@ -58,7 +45,7 @@ def test_ip_address_is_checked_against_the_certificate(ca, ca_file):
     ca.issue_cert(u"10.0.0.1", u"localhost").configure_cert(context)
     with WebSocketServer(echo, ssl_context=context) as server:
         wrong = run(WebSocket(server.url, ssl_cafile=ca_file))
-        right = run(WebSocket(by_name(server.url), ssl_cafile=ca_file), close_on_ready)
+        right = run(WebSocket(by_name(server.url), ssl_cafile=ca_file), echo_once)
     assert names(wrong) == ["connecting", "connect_fail"]
     assert "verify failed" in wrong[1].reason
     assert right[-1].graceful
@@ -81,7 +68,7 @@ def test_wrong_host_name_fails(ca, ca_file):
 
 
 def test_verification_can_be_turned_off(tls_echo_server):
-    received = run(WebSocket(tls_echo_server.url, ssl_verify=False), close_on_ready)
+    received = run(WebSocket(tls_echo_server.url, ssl_verify=False), echo_once)
     assert received[-1].graceful
 
 
@@ -90,7 +77,7 @@ def test_the_callers_context_is_not_weakened(tls_echo_server, ca):
     context = client_context(ca)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     options = context.options
-    run(WebSocket(tls_echo_server.url, ssl_context=context), close_on_ready)
+    run(WebSocket(tls_echo_server.url, ssl_context=context), echo_once)
     assert context.check_hostname
     assert context.minimum_version == ssl.TLSVersion.TLSv1_3
     assert context.options == options
