@@ -65,12 +65,10 @@ def echo_once(websocket, event):
         websocket.close()
 
 
-def exchange(url, messages, **options):
-    """Connect, send ``messages`` (text or bytes) on Ready, close once as
-    many have come back; return ``(websocket, events, echoed)``."""
-    from lomond import WebSocket
-
-    echoed = []
+def send_and_close(messages, echoed=None):
+    """A handler that sends ``messages`` (text or bytes) on Ready and
+    closes once as many have come back (appending them to ``echoed``)."""
+    echoed = [] if echoed is None else echoed
 
     def handler(websocket, event):
         if event.name == "ready":
@@ -84,8 +82,17 @@ def exchange(url, messages, **options):
             if len(echoed) == len(messages):
                 websocket.close()
 
+    return handler
+
+
+def exchange(url, messages, **options):
+    """Run :func:`send_and_close` on a new WebSocket; return
+    ``(websocket, events, echoed)``."""
+    from lomond import WebSocket
+
+    echoed = []
     websocket = WebSocket(url, **options)
-    events = run(websocket, handler)
+    events = run(websocket, send_and_close(messages, echoed))
     return websocket, events, echoed
 
 

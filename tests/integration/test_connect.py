@@ -14,28 +14,8 @@ from lomond.frame_parser import FrameParser
 from lomond.opcode import Opcode
 from lomond.testing import WebSocketServer
 
-from .helpers import Watchdog, names, run, socket_closed
+from .helpers import Watchdog, names, run, send_and_close, socket_closed
 from .servers import TIMEOUT, RawServer, accept_upgrade, drain, read_request, read_until_close
-
-
-def send_and_close(messages):
-    """A handler that sends ``messages`` on ready, closes after the echoes."""
-    pending = list(messages)
-    expected = [len(pending)]
-
-    def handler(websocket, event):
-        if event.name == "ready":
-            for message in pending:
-                if isinstance(message, bytes):
-                    websocket.send_binary(message)
-                else:
-                    websocket.send_text(message)
-        elif event.name in ("text", "binary"):
-            expected[0] -= 1
-            if not expected[0]:
-                websocket.close()
-
-    return handler
 
 
 # -- The normal life ------------------------------------------------------
