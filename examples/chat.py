@@ -3,9 +3,10 @@
     python -m lomond.examples.chat [URL]
 
 The event loop runs in a second thread; the main thread reads the terminal
-and calls ``send_text``, which is safe from any thread. Without a URL it
-talks to an echo server started in this process, so it works offline.
-An empty line, Ctrl-D or Ctrl-C ends the chat.
+and calls ``send_text``, which is safe from any thread. Both threads write
+to the terminal, so they take turns with a lock (``sys.stdout`` is not
+thread-safe). Without a URL it talks to an echo server started in this
+process, so it works offline. An empty line, Ctrl-D or Ctrl-C ends the chat.
 """
 
 from __future__ import print_function
@@ -20,12 +21,28 @@ from lomond.testing import WebSocketServer, echo
 try:
     _raw_input = raw_input  # Python 2.7: returns bytes
 
-    def read_line(prompt):
-        return _raw_input(prompt).decode(sys.stdin.encoding or "utf-8")
+    def _input():
+        return _raw_input().decode(sys.stdin.encoding or "utf-8")
 
 
 except NameError:
-    read_line = input
+    _input = input
+
+_output_lock = threading.Lock()
+
+
+def say(*parts):
+    """Print a line; safe from either thread."""
+    with _output_lock:
+        print(*parts)
+        sys.stdout.flush()
+
+
+def read_line(prompt):
+    with _output_lock:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+    return _input()
 
 
 def run_events(websocket, ready):
@@ -34,9 +51,9 @@ def run_events(websocket, ready):
         if event.name == "ready":
             ready.set()
         elif event.name == "text":
-            print("\r<", event.text)
+            say("\r<", event.text)
         elif event.name in ("connect_fail", "rejected", "disconnected", "closing"):
-            print("\r*", event)
+            say("\r*", event)
     ready.set()  # let the main thread stop waiting if we never got ready
 
 
@@ -54,10 +71,10 @@ def chat(url):
             try:
                 websocket.send_text(line)
             except WebSocketUnavailable as error:
-                print("* not sent:", error)
+                say("* not sent:", error)
                 break
     except (EOFError, KeyboardInterrupt):
-        print()
+        say()
     finally:
         websocket.close()
         loop.join()
@@ -68,7 +85,7 @@ def main(url=None):
         chat(url)
         return
     with WebSocketServer(echo) as server:
-        print("(no URL given: chatting with a local echo server at {})".format(server.url))
+        say("(no URL given: chatting with a local echo server at {})".format(server.url))
         chat(server.url)
 
 

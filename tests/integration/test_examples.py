@@ -23,9 +23,9 @@ def test_echo():
 def test_chat_offline():
     code, out, err = run_module("lomond.examples.chat", b"first line\nsecond line\n\n")
     assert code == 0, err
-    assert "< first line" in out
-    assert "< second line" in out
-    assert "graceful=True" in out
+    assert "< first line" in out, out
+    assert "< second line" in out, out
+    assert "graceful=True" in out, out
 
 
 def test_proxy_tls_offline():
