@@ -76,11 +76,10 @@ class FrameParser(Parser):
             if first & 0x30 or length > 126:
                 break
             opcode = first & 0x0F
-            # Reserved opcodes, and control frames that are fragmented or
-            # use more than the 7-bit length (RFC 6455 5.5): all for parse().
-            if opcode > 2 and (opcode > 10 or not first & 0x80 or length > 125):
-                break
-            if opcode in (3, 4, 5, 6, 7):
+            # Reserved opcodes (3-7, 11-15), and control frames that are
+            # fragmented or use more than the 7-bit length (RFC 6455 5.5):
+            # all for parse().
+            if opcode > 2 and (opcode < 8 or opcode > 10 or not first & 0x80 or length > 125):
                 break
             if length == 126:
                 if end - start < 4:

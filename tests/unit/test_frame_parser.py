@@ -151,6 +151,16 @@ def test_reserved_opcodes(opcode):
     assert_rejected(encode_frame(opcode, b"")[:1] + b"\x85", server_role=True)
 
 
+@pytest.mark.parametrize("opcode", RESERVED)
+def test_reserved_opcode_in_a_whole_frame_after_a_good_one(opcode):
+    # Whole frames in one chunk take the fast path; it must refuse them too.
+    parser = FrameParser()
+    frames = parser.feed(encode_frame(Opcode.TEXT, b"ok") + encode_frame(opcode, b"abc"))
+    assert [frame.payload for frame in frames] == [b"ok"]
+    assert isinstance(parser.error, CriticalProtocolError)
+    assert parser.error.code == 1002
+
+
 @pytest.mark.parametrize("opcode", CONTROL_OPCODES)
 def test_control_frame_over_125_bytes(opcode):
     first = encode_frame(opcode, b"")[:1]
