@@ -25,7 +25,7 @@ import threading
 import time
 
 from .events import BackOff
-from .transport import monotonic
+from .clock import monotonic
 
 
 def backoff_delays(min_wait=5.0, max_wait=30.0, random_source=random.random):

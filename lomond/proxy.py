@@ -18,7 +18,8 @@ from .errors import ConnectFail, ProxyFail, TransportFail
 from .parser import ParseOverflow
 from .response import ResponseParser
 from .tls import wrap_tls
-from .transport import Transport, connect_tcp, monotonic
+from .clock import monotonic
+from .transport import Transport, connect_tcp
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "socks5": 1080, "socks5h": 1080}
 

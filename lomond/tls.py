@@ -11,7 +11,8 @@ import ssl
 import sys
 
 from .errors import ConnectFail, TransportFail
-from .transport import SEND_CHUNK, Transport, _describe, _is_unexpected_eof, monotonic
+from .clock import monotonic
+from .transport import SEND_CHUNK, Transport, _describe, _is_unexpected_eof
 
 #: TLS inside TLS (wss:// through an https:// proxy) needs ssl.MemoryBIO.
 HAVE_LAYERED_TLS = hasattr(ssl, "MemoryBIO")

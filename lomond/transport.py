@@ -18,27 +18,17 @@ import select
 import socket
 import ssl
 import sys
-import time
 
+from .clock import monotonic
 from .errors import ConnectFail, TransportFail
 
 log = logging.getLogger("lomond")
-
-try:
-    _monotonic = time.monotonic
-except AttributeError:  # pragma: no cover - Python 2.7
-    from monotonic import monotonic as _monotonic
 
 _WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 #: The most bytes handed to one ``send`` call.
 SEND_CHUNK = 1024 * 1024
 
-
-
-def monotonic():
-    """The monotonic clock used for every timer."""
-    return _monotonic()
 
 
 def _would_block(error):

@@ -25,7 +25,8 @@ from .session import WebsocketSession, CONNECTING, OPEN, CLOSING, CLOSED
 from .status import Status, is_valid_close_code
 from .proxy import ProxyURL, choose_proxy, open_tunnel
 from .tls import HAVE_LAYERED_TLS, MATCHES_IP_ADDRESSES, LayeredTLSTransport, make_ssl_context, wrap_tls
-from .transport import Transport, connect_tcp, monotonic
+from .clock import monotonic
+from .transport import Transport, connect_tcp
 from .url import RedirectError, WebSocketURL
 
 log = logging.getLogger("lomond")
