@@ -58,6 +58,7 @@ from .frame import encode_client_frame
 from .frame_parser import FrameParser
 from .message import MessageAssembler
 from .opcode import Opcode
+from .options import check_ping_options, earliest, seconds_option
 from .response import ResponseParser
 from .status import Status, is_valid_close_code, truncate_reason
 from .utf8 import decode_utf8
@@ -84,12 +85,6 @@ _PONG = Opcode.PONG
 CLOSE_GRACE = 2.0
 
 
-def _positive_or_none(name, value):
-    if value is None or value == 0:
-        return None
-    if value < 0:
-        raise ValueError("{} must be positive, or 0/None to disable it".format(name))
-    return float(value)
 
 
 class WebsocketSession(object):
@@ -109,8 +104,10 @@ class WebsocketSession(object):
         close; 0 or None waits forever.
     :param float handshake_timeout: Seconds to wait for the upgrade
         response; 0 or None waits forever.
-    :param trace: A callable given a dict for every frame, or None.
-    :raises ValueError: For a negative timer setting.
+    :param bool trace: Record a trace record for every frame (see
+        :meth:`take_notes`).
+    :raises ValueError: For a negative timer setting, or a ping timeout
+        without pings.
     """
 
     def __init__(
@@ -132,12 +129,13 @@ class WebsocketSession(object):
         self.random_bytes = random_bytes
         self.max_size = max_size
         self.auto_pong = auto_pong
-        self.poll = _positive_or_none("poll", poll)
-        self.ping_rate = _positive_or_none("ping_rate", ping_rate)
-        self.ping_timeout = _positive_or_none("ping_timeout", ping_timeout)
-        self.close_timeout = _positive_or_none("close_timeout", close_timeout)
-        self.handshake_timeout = _positive_or_none("handshake_timeout", handshake_timeout)
-        self.trace = trace
+        self.poll = seconds_option("poll", poll)
+        self.ping_rate = seconds_option("ping_rate", ping_rate)
+        self.ping_timeout = seconds_option("ping_timeout", ping_timeout)
+        check_ping_options(self.ping_rate, self.ping_timeout)
+        self.close_timeout = seconds_option("close_timeout", close_timeout)
+        self.handshake_timeout = seconds_option("handshake_timeout", handshake_timeout)
+        self.trace = bool(trace)
 
         self.state = CONNECTING
         #: The server's :class:`~lomond.response.Response`, once received.
@@ -155,7 +153,8 @@ class WebsocketSession(object):
         self.is_finished = False
 
         self._debug = log.isEnabledFor(logging.DEBUG)
-        self._verbose = self._debug or trace is not None
+        self._verbose = self._debug or self.trace
+        self._notes = []
         self._now = 0.0
         self._parser = ResponseParser()
         self._assembler = None
@@ -265,6 +264,13 @@ class WebsocketSession(object):
                     ),
                     graceful=False,
                 )
+            elif self._close_deadline is not None and now >= self._close_deadline:
+                self._finish(
+                    "disconnected; close() was called and the upgrade did not complete within {:g}s".format(
+                        self.close_timeout
+                    ),
+                    graceful=False,
+                )
             return event_list
         if self._grace_deadline is not None:
             if now >= self._grace_deadline:
@@ -310,7 +316,7 @@ class WebsocketSession(object):
         if self._echo_due or self._failure is not None:
             return self._now
         if self.state == CONNECTING:
-            return self._handshake_deadline
+            return earliest(self._handshake_deadline, self._close_deadline)
         if self._grace_deadline is not None:
             return self._grace_deadline
         # The earliest timer; called before every wait, so no list.
@@ -347,9 +353,39 @@ class WebsocketSession(object):
         :rtype: list
         """
         event_list = self._events = []
-        if not self.is_finished:
+        if self.is_finished:
+            return event_list
+        if self.state == CLOSED and self._grace_deadline is not None:
+            # The close frames went both ways: however TCP ends after that
+            # (a reset, say), the closing handshake completed.
+            self._finish_closed()
+        else:
             self._finish(reason, graceful=False)
         return event_list
+
+    def take_notes(self):
+        """Return (and forget) the log and trace records made so far.
+
+        The session never calls the logging system or a trace callback
+        itself: a driver that holds a lock while it uses the session
+        emits these after releasing it, so that no user code (a log
+        handler, a trace callback) ever runs under its lock.
+
+        :returns: ``("log", level, message, args)`` and ``("trace",
+            record)`` tuples, oldest first.
+        :rtype: list
+        """
+        notes = self._notes
+        if notes:
+            self._notes = []
+        return notes
+
+    @property
+    def close_deadline(self):
+        """The monotonic time by which the server must answer the close
+        (or, before Ready, by which the upgrade must complete after a
+        close() call); None if no close is waiting for an answer."""
+        return self._close_deadline
 
     # -- Sending -------------------------------------------------------
 
@@ -444,7 +480,10 @@ class WebsocketSession(object):
         """Start the close handshake (or answer the server's).
 
         Does nothing if a close was already sent. Before the handshake has
-        completed, the close is sent as soon as the connection opens.
+        completed, the close is sent as soon as the connection opens, and
+        the close timeout starts now: if the upgrade doesn't complete
+        within it, the connection ends. A driver may call this before
+        :meth:`start`, with the time the caller asked to close.
 
         :param int code: The close code: 1000-1003, 1007-1014 or 3000-4999.
         :param reason: Text or UTF-8 bytes; cut to 123 bytes at a character
@@ -465,7 +504,10 @@ class WebsocketSession(object):
             return
         payload = _pack_code(code) + reason
         if self.state == CONNECTING:
-            self._close_on_open = payload
+            if self._close_on_open is None:
+                self._close_on_open = payload
+                if self.close_timeout is not None:
+                    self._close_deadline = self._now + self.close_timeout
             return
         self._send_close(payload)
 
@@ -545,9 +587,9 @@ class WebsocketSession(object):
 
     def _on_frame(self, frame):
         if self._debug:
-            log.debug("received %r", frame)
-        if self.trace is not None:
-            self.trace({"stage": "frame_received", "frame": frame})
+            self._notes.append(("log", logging.DEBUG, "received %r", (frame,)))
+        if self.trace:
+            self._notes.append(("trace", {"stage": "frame_received", "frame": frame}))
         opcode = frame.opcode
         if self._failed is not None and opcode != _CLOSE:
             return  # after a failure, only the server's close matters
@@ -647,7 +689,9 @@ class WebsocketSession(object):
         self.close_sent_time = self._now
         if self._close_received is None:
             self.state = CLOSING
-            if self.close_timeout is not None:
+            # A close asked for during the upgrade keeps the deadline it got
+            # then: the whole connection ends within close_timeout of it.
+            if self.close_timeout is not None and self._close_deadline is None:
                 self._close_deadline = self._now + self.close_timeout
 
     def _closed(self):
@@ -667,7 +711,8 @@ class WebsocketSession(object):
         (Autobahn 3.2 and 4.x check that the echo of a valid message comes
         before the failure caused by the frame after it).
         """
-        log.debug("protocol error (close code %s): %s", code, message)
+        if self._debug:
+            self._notes.append(("log", logging.DEBUG, "protocol error (close code %s): %s", (code, message)))
         if critical:
             self._drop_parser()  # nothing after this can be parsed
         # When nothing more can be parsed, or both closes are known, the
@@ -711,7 +756,9 @@ class WebsocketSession(object):
 
     def _send_frame(self, opcode, payload, rsv1=False):
         if self._debug:
-            log.debug("sending %s frame of %d bytes", Opcode.to_str(opcode), len(payload))
-        if self.trace is not None:
-            self.trace({"stage": "frame_sent", "opcode": opcode, "length": len(payload)})
+            self._notes.append(
+                ("log", logging.DEBUG, "sending %s frame of %d bytes", (Opcode.to_str(opcode), len(payload)))
+            )
+        if self.trace:
+            self._notes.append(("trace", {"stage": "frame_sent", "opcode": opcode, "length": len(payload)}))
         self._out.append(encode_client_frame(opcode, payload, self.random_bytes(4), rsv1))

@@ -640,6 +640,60 @@ def test_abort():
     assert session.tick(100.0) == []
 
 
+def test_abort_after_the_closing_handshake_is_still_graceful():
+    """The close frames went both ways; a reset instead of a FIN after
+    that doesn't undo the handshake."""
+    session = open_session()
+    session.feed(server(Opcode.CLOSE, close_payload(1000)))
+    session.tick(0.0)  # sends the echo
+    assert session.state == CLOSED
+    (disconnected,) = session.abort("socket fail; [Errno 104] Connection reset by peer")
+    assert disconnected.graceful
+    assert disconnected.reason == "closed"
+
+
+def test_abort_during_the_closing_handshake_is_not_graceful():
+    session = open_session()
+    session.close(now=0.0)
+    (disconnected,) = session.abort("socket fail; reset")
+    assert not disconnected.graceful
+
+
+def test_close_during_the_upgrade_starts_the_close_timer():
+    session = new_session(close_timeout=5.0, handshake_timeout=30.0)
+    session.close(1000, b"bye", now=2.0)
+    assert session.close_deadline == 7.0
+    assert session.next_deadline() == 7.0
+    assert session.tick(6.9) == []
+    (disconnected,) = session.tick(7.0)
+    assert not disconnected.graceful
+    assert "close() was called and the upgrade did not complete within 5s" in disconnected.reason
+
+
+def test_close_during_the_upgrade_keeps_its_deadline_once_open():
+    """The whole connection ends within close_timeout of the call."""
+    session = new_session(close_timeout=5.0)
+    session.close(1000, b"bye", now=2.0)
+    session.tick(4.0)
+    session.data_to_send()  # the upgrade request
+    session.feed(response())
+    assert [frame.opcode for frame in sent(session)] == [Opcode.CLOSE]
+    assert session.close_deadline == 7.0
+    (disconnected,) = session.tick(7.0)
+    assert "did not answer the close" in disconnected.reason
+
+
+def test_close_before_start_counts_from_the_call():
+    handshake = Handshake("example.org", 80, "/", key=KEY)
+    session = WebsocketSession(handshake, random_bytes=lambda count: b"\0" * count, close_timeout=5.0)
+    session.close(1001, b"", now=1.0)
+    session.start(3.0)
+    assert session.next_deadline() == 6.0
+    session.data_to_send()  # the upgrade request
+    session.feed(response())
+    assert sent(session)[-1] == Frame(Opcode.CLOSE, close_payload(1001))
+
+
 @pytest.mark.parametrize("size", [1, 100, 40000, 200000])
 def test_get_buffer_path_matches_feed(size):
     payload = bytes(bytearray(index % 251 for index in range(size)))
@@ -709,14 +763,49 @@ def test_invalid_deflate_response_is_rejected():
     assert "server_max_window_bits" in received[0].reason
 
 
-def test_trace_sees_frames():
-    records = []
+def test_trace_records_frames_as_notes():
     handshake = Handshake("h", 80, "/", key=KEY)
-    session = WebsocketSession(handshake, random_bytes=lambda count: b"\0" * count, trace=records.append)
+    session = WebsocketSession(handshake, random_bytes=lambda count: b"\0" * count, trace=True)
     session.start(0.0)
     session.feed(response() + server(Opcode.TEXT, b"x"))
     session.send_text(u"y")
-    assert [record["stage"] for record in records] == ["frame_received", "frame_sent"]
+    traces = [note[1] for note in session.take_notes() if note[0] == "trace"]
+    assert [record["stage"] for record in traces] == ["frame_received", "frame_sent"]
+    assert session.take_notes() == []
+
+
+class Recorder(logging.Handler):
+    def __init__(self):
+        logging.Handler.__init__(self)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_the_session_never_logs_itself_it_takes_notes(log_level):
+    """A driver may hold a lock while it uses the session: log handlers
+    (user code) must only run when the driver emits the notes."""
+    recorder = Recorder()
+    logger = logging.getLogger("lomond")
+    logger.addHandler(recorder)
+    try:
+        session = open_session()
+        session.feed(server(Opcode.TEXT, b"x") + server(Opcode.PING, b"p") + b"\xa1\x00")
+        session.send_text(u"y")
+        session.tick(0.0)
+        notes = session.take_notes()
+    finally:
+        logger.removeHandler(recorder)
+    assert recorder.records == []
+    logged = [note for note in notes if note[0] == "log"]
+    if log_level == "debug":
+        messages = [note[2] % note[3] for note in logged]
+        assert any(message.startswith("received") for message in messages)
+        assert any(message.startswith("sending PING") or message.startswith("sending PONG") for message in messages)
+        assert any(message.startswith("protocol error (close code 1002)") for message in messages)
+    else:
+        assert logged == []
 
 
 def test_repr_and_states():
