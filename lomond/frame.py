@@ -21,7 +21,7 @@
 import struct
 
 from .errors import FrameBuildError
-from .mask import XorMaskerSimple, _to_bytes, mask, mask_into
+from .mask import XorMaskerSimple, as_bytes, mask, mask_into
 from .opcode import Opcode
 
 _pack_small = struct.Struct("!BB").pack
@@ -153,7 +153,7 @@ def encode_frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False, 
     header = encode_header(opcode, len(payload), fin, rsv1, rsv2, rsv3, mask_key)
     if mask_key is not None:
         payload = mask(mask_key, payload)
-    return header + _to_bytes(payload)
+    return header + as_bytes(payload)
 
 
 def encode_client_frame(opcode, payload, mask_key, rsv1=False):

@@ -39,7 +39,7 @@ def _xor_table(value):
     return table
 
 
-def _to_bytes(data):
+def as_bytes(data):
     """Copy a bytes-like object to bytes (on 2.7 ``bytes(memoryview)``
     is the view's repr)."""
     return data if isinstance(data, bytes) else memoryview(data).tobytes()
@@ -47,7 +47,7 @@ def _to_bytes(data):
 
 def _mask_translate(key, data):
     """Mask with one translate table per key byte, on strided slices."""
-    data = _to_bytes(data)
+    data = as_bytes(data)
     masked = bytearray(len(data))
     for offset, value in enumerate(bytearray(key)):
         masked[offset::4] = data[offset::4].translate(_xor_table(value))
@@ -134,7 +134,7 @@ def mask_wsaccel(key, data):
     """
     if XorMaskerSimple is None:
         raise RuntimeError("wsaccel is not installed")
-    return XorMaskerSimple(key).process(_to_bytes(data))
+    return XorMaskerSimple(key).process(as_bytes(data))
 
 
 #: The masking function Lomond uses: wsaccel's when it is installed.
