@@ -26,7 +26,6 @@ TEST_REQUIRES = [
     'trustme; python_version >= "3"',
     'hypothesis<5; python_version < "3"',
     'hypothesis; python_version >= "3"',
-    'PySocks',
     # Independent peers for interoperability tests (Python 3 only).
     'websockets; python_version >= "3.8"',
     'tornado; python_version >= "3.8"',
@@ -51,7 +50,7 @@ setup(
     entry_points={"console_scripts": ["lomond = lomond.cli:main"]},
     extras_require={
         "accel": ["wsaccel"],
-        "socks": ["PySocks"],
+        "socks": [],  # SOCKS is built in; kept so that lomond[socks] installs
         "test": TEST_REQUIRES,
     },
     classifiers=[

@@ -1,9 +1,9 @@
-"""Proxies: choosing one, and opening a tunnel through it.
+"""Proxies: which one to use, by the rules people expect.
 
 ``proxies=None`` reads the environment the way urllib does
 (``http_proxy``/``HTTP_PROXY`` for ws://, ``https_proxy``/``HTTPS_PROXY``
 for wss://, ``all_proxy`` as a fallback, lower case winning) and honours
-``no_proxy``/``NO_PROXY``. The tunnel is an HTTP CONNECT (RFC 7231 4.3.6).
+``no_proxy``/``NO_PROXY``. The tunnel itself is :mod:`lomond.tunnel`.
 """
 
 import base64
@@ -14,12 +14,6 @@ import sys
 
 from six.moves.urllib.parse import unquote, urlsplit
 
-from .errors import ConnectFail, ProxyFail, TransportFail
-from .parser import ParseOverflow
-from .response import ResponseParser
-from .tls import wrap_tls
-from .clock import monotonic
-from .transport import Transport, connect_tcp
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "socks5": 1080, "socks5h": 1080}
 
@@ -204,156 +198,3 @@ def choose_proxy(secure, host, port, proxies):
     if is_bypassed(host, port, proxies.get("no")):
         return None
     return ProxyURL(url)
-
-
-# -- Opening the tunnel ------------------------------------------------------
-
-
-def connect_request(host, port, authorization=None):
-    """The CONNECT request for a tunnel to ``host:port``.
-
-    :rtype: bytes
-    """
-    # RFC 7230 5.3.3: the authority form, always with the port.
-    authority = "{}:{}".format("[{}]".format(host) if ":" in host else host, port)
-    lines = [
-        "CONNECT {} HTTP/1.1".format(authority),
-        "Host: {}".format(authority),
-    ]
-    if authorization:
-        lines.append("Proxy-Authorization: {}".format(authorization))
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def check_connect_response(proxy, response, leftover):
-    """Check a proxy's answer to CONNECT: a 2xx and nothing after it.
-
-    :param ProxyURL proxy: The proxy (named in errors).
-    :param response: The :class:`~lomond.response.Response`.
-    :param bytes leftover: Bytes received after the response head.
-    :raises lomond.errors.ProxyFail: Naming the proxy and its status.
-    """
-    if not 200 <= response.status_code < 300:
-        raise ProxyFail(
-            "proxy {} refused the tunnel: {} {}".format(
-                proxy.url, response.status_code, response.status
-            ).rstrip()
-        )
-    if leftover:
-        raise ProxyFail("proxy {} sent data before the tunnel was used".format(proxy.url))
-
-
-def read_connect_response(proxy, transport, deadline):
-    """Read the proxy's answer to CONNECT and check it.
-
-    :raises lomond.errors.ProxyFail: If it is not a 2xx, is malformed, or
-        doesn't arrive before ``deadline``.
-    """
-    parser = ResponseParser()
-    buffer = bytearray(4096)
-    while True:
-        remaining = deadline - monotonic()
-        if remaining <= 0:
-            raise ProxyFail("proxy {} did not answer CONNECT in time".format(proxy.url))
-        if not transport.pending() and not transport.wait_readable(remaining):
-            continue
-        count = transport.recv_into(buffer)
-        if count is None:
-            continue
-        if count == 0:
-            raise ProxyFail("proxy {} closed the connection during CONNECT".format(proxy.url))
-        results = parser.feed(memoryview(buffer)[:count])
-        if results:
-            check_connect_response(proxy, results[0], parser.unconsumed())
-            return
-        if parser.error is not None:
-            detail = parser.error
-            if isinstance(detail, ParseOverflow):
-                detail = "response head too large"
-            raise ProxyFail("proxy {} sent an invalid response: {}".format(proxy.url, detail))
-
-
-def open_tunnel(proxy, host, port, deadline, proxy_ssl_context=None):
-    """Connect to ``host:port`` through a proxy.
-
-    :param ProxyURL proxy: The proxy.
-    :param str host: The WebSocket server's host.
-    :param int port: Its port.
-    :param float deadline: Monotonic time by which to give up.
-    :param ssl.SSLContext proxy_ssl_context: The TLS context for an
-        ``https://`` proxy.
-    :returns: A socket of the open tunnel, ready for the WebSocket's own
-        TLS (if any) and upgrade. For an ``https://`` proxy it is the
-        ``SSLSocket`` to the proxy.
-    :raises lomond.errors.ConnectFail: If the proxy can't be reached, or
-        :class:`~lomond.errors.ProxyFail` if it refuses.
-    """
-    if proxy.scheme.startswith("socks"):
-        return _open_socks(proxy, host, port, deadline)
-    try:
-        sock = connect_tcp(proxy.host, proxy.port, deadline)
-    except ConnectFail as error:
-        raise ProxyFail("unable to connect to proxy {}: {}".format(proxy.url, error))
-    if proxy.scheme == "https":
-        try:
-            sock = wrap_tls(sock, proxy_ssl_context, proxy.host, deadline)
-        except ConnectFail as error:
-            raise ProxyFail("TLS to proxy {} failed: {}".format(proxy.url, error))
-    transport = Transport(sock, wakeable=False)
-    try:
-        transport.sendall(connect_request(host, port, proxy.authorization()), deadline - monotonic())
-        read_connect_response(proxy, transport, deadline)
-    except TransportFail as error:
-        transport.close()
-        raise ProxyFail("proxy {} failed: {}".format(proxy.url, error))
-    except Exception:
-        transport.close()
-        raise
-    return sock
-
-
-_SOCKS_KINDS = {
-    # scheme: (PySocks type name, resolve the name on the proxy)
-    "socks4": ("SOCKS4", False),
-    "socks4a": ("SOCKS4", True),
-    "socks5": ("SOCKS5", False),
-    "socks5h": ("SOCKS5", True),
-}
-
-
-def _open_socks(proxy, host, port, deadline):
-    """Connect through a SOCKS proxy with PySocks (the ``socks`` extra)."""
-    try:
-        import socks
-    except ImportError:
-        raise ConnectFail(
-            "{} proxies need PySocks: pip install 'lomond[socks]' (proxy {})".format(
-                proxy.scheme, proxy.url
-            )
-        )
-    kind, remote_dns = _SOCKS_KINDS[proxy.scheme]
-    sock = socks.socksocket()
-    sock.set_proxy(
-        getattr(socks, kind),
-        proxy.host,
-        proxy.port,
-        rdns=remote_dns,
-        username=proxy.username,
-        password=proxy.password,
-    )
-    remaining = deadline - monotonic()
-    if remaining <= 0:
-        sock.close()
-        raise ProxyFail("timed out before connecting to proxy {}".format(proxy.url))
-    sock.settimeout(remaining)
-    try:
-        sock.connect((host, port))
-    except socks.ProxyError as error:
-        sock.close()
-        detail = getattr(error, "msg", None) or str(error)
-        raise ProxyFail("SOCKS proxy {} failed: {}".format(proxy.url, detail))
-    except (socket.error, OSError) as error:
-        sock.close()
-        raise ProxyFail("SOCKS proxy {} failed: {}".format(proxy.url, error or "timed out"))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock

@@ -1,9 +1,12 @@
-"""TLS: certificate checks, the handshake, and TLS inside TLS.
+"""TLS policy, and TLS over memory.
 
 Verification is on by default, against certifi's bundle (or the caller's
-CA file); a caller's ``SSLContext`` is used as given, never weakened. The
-handshake sends SNI and is bounded by the connection's deadline, and a
-failure says why in words a person can act on.
+CA file); a caller's ``SSLContext`` is used as given, never weakened.
+
+:class:`TLSLayer` is TLS with no socket (``ssl.SSLObject`` over memory
+buffers): encrypted bytes in and out, plaintext through the middle. It
+carries TLS inside TLS (``wss://`` through an ``https://`` proxy), which
+the standard library's sockets can't do.
 """
 
 import socket
@@ -11,11 +14,15 @@ import ssl
 import sys
 
 from .errors import ConnectFail, TransportFail
-from .clock import monotonic
-from .transport import SEND_CHUNK, Transport, _describe, _is_unexpected_eof
+from .transport import is_unexpected_eof
 
 #: TLS inside TLS (wss:// through an https:// proxy) needs ssl.MemoryBIO.
 HAVE_LAYERED_TLS = hasattr(ssl, "MemoryBIO")
+
+#: Python 2.7's ``ssl.match_hostname`` refuses every IP address.
+MATCHES_IP_ADDRESSES = sys.version_info[0] >= 3
+
+_CERTIFICATE_ERRORS = (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLError))
 
 
 def make_ssl_context(verify=True, cafile=None):
@@ -25,6 +32,8 @@ def make_ssl_context(verify=True, cafile=None):
     the host name against the certificate, unless ``verify`` is False.
 
     :rtype: ssl.SSLContext
+    :raises IOError: If ``cafile`` can't be read.
+    :raises ssl.SSLError: If it holds no usable certificate.
     """
     if cafile is None and verify:
         import certifi
@@ -39,22 +48,16 @@ def make_ssl_context(verify=True, cafile=None):
 
 def is_ip_address(host):
     """True if ``host`` is an IPv4 or IPv6 address rather than a name."""
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-            return True
-        except (socket.error, ValueError, OSError):
-            pass
-    return False
+    return _packed_address(host) is not None
 
 
-def _same_address(one, two):
+def _packed_address(host):
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
-            return socket.inet_pton(family, one) == socket.inet_pton(family, two)
+            return socket.inet_pton(family, host)
         except (socket.error, ValueError, OSError):
             continue
-    return False
+    return None
 
 
 def check_ip_address(cert, address):
@@ -66,58 +69,15 @@ def check_ip_address(cert, address):
     :param dict cert: ``SSLSocket.getpeercert()``.
     :raises lomond.errors.ConnectFail: If it doesn't.
     """
+    wanted = _packed_address(address)
     names = [value for key, value in cert.get("subjectAltName", ()) if key == "IP Address"]
-    if not any(_same_address(name.strip(), address) for name in names):
+    if not any(_packed_address(name.strip()) == wanted for name in names):
         raise ConnectFail(
             "TLS certificate verify failed: IP address mismatch, certificate is not valid for {!r}.".format(address)
         )
 
 
-#: Python 2.7's ``ssl.match_hostname`` refuses every IP address.
-MATCHES_IP_ADDRESSES = sys.version_info[0] >= 3
-
-
-def wrap_tls(sock, context, server_hostname, deadline, check_ip=False):
-    """Do the TLS handshake on a connected socket (with SNI).
-
-    :param bool check_ip: Check an IP-address host against the
-        certificate's IP SANs here rather than in the ``ssl`` module (for
-        Python 2.7, and only for a context Lomond made, which it may
-        change).
-    :rtype: ssl.SSLSocket
-    :raises lomond.errors.ConnectFail: With the verification detail.
-    """
-    remaining = deadline - monotonic()
-    if remaining <= 0:
-        sock.close()
-        raise ConnectFail("timed out before the TLS handshake")
-    try:
-        sock.settimeout(remaining)
-        if check_ip and context.check_hostname and is_ip_address(server_hostname):
-            context.check_hostname = False
-            try:
-                tls = context.wrap_socket(sock, server_hostname=server_hostname)
-            finally:
-                context.check_hostname = True
-            try:
-                check_ip_address(tls.getpeercert(), server_hostname)
-            except ConnectFail:
-                tls.close()
-                raise
-            return tls
-        return context.wrap_socket(sock, server_hostname=server_hostname)
-    except socket.timeout:
-        sock.close()
-        raise ConnectFail("TLS handshake with {} timed out".format(server_hostname))
-    except (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLError)) as error:
-        sock.close()
-        raise ConnectFail(_describe_tls(error))
-    except (socket.error, OSError) as error:
-        sock.close()
-        raise ConnectFail("TLS handshake with {} failed: {}".format(server_hostname, _describe(error)))
-
-
-def _describe_tls(error):
+def describe_tls_error(error):
     """Words for a TLS handshake failure, with the verification detail."""
     message = getattr(error, "verify_message", None)
     if message:
@@ -130,108 +90,86 @@ def _describe_tls(error):
     return "TLS handshake failed: {}".format(reason or error)
 
 
-class LayeredTLSTransport(Transport):
-    """TLS to the server, inside a TLS connection to an HTTPS proxy.
+class TLSLayer(object):
+    """TLS over memory buffers (sans-IO).
 
-    The standard library can't wrap an ``SSLSocket`` in another, so the
-    inner TLS runs on an ``ssl.SSLObject`` whose encrypted bytes travel
-    through the outer socket. Needs Python 3 (``ssl.MemoryBIO``).
+    Feed the encrypted bytes that arrive with :meth:`receive`; send what
+    :meth:`encrypted_output` returns after every call that may produce
+    some (:meth:`do_handshake`, :meth:`write`, and :meth:`read_into`, for
+    a TLS 1.3 key update).
 
-    :param outer: The connected ``SSLSocket`` to the proxy (tunnel open).
-    :param ssl.SSLContext context: The context for the inner TLS.
-    :param str server_hostname: The WebSocket server's name (SNI, check).
-    :param float deadline: Monotonic time by which the handshake must end.
-    :raises lomond.errors.ConnectFail: If the inner handshake fails.
+    :param ssl.SSLContext context: The context.
+    :param str server_hostname: The server's name, for SNI and the
+        certificate check.
     """
 
-    def __init__(self, outer, context, server_hostname, deadline, proxy=None):
-        Transport.__init__(self, outer, proxy=proxy)
+    def __init__(self, context, server_hostname):
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=server_hostname)
-        self._scratch = bytearray(65536)
-        # True when the inner TLS wants more bytes than the BIO holds: then
-        # the bytes in the BIO are a partial record, not something to read.
-        self._starved = False
+
+    def do_handshake(self):
+        """Advance the handshake.
+
+        :returns: True once it is complete; False when it needs more bytes
+            from the server (send :meth:`encrypted_output` first).
+        :raises lomond.errors.ConnectFail: If it fails, saying why.
+        """
         try:
-            self._handshake(server_hostname, deadline)
-        except Exception:
-            self.close()
-            raise
+            self._tls.do_handshake()
+        except ssl.SSLWantReadError:
+            return False
+        except _CERTIFICATE_ERRORS as error:
+            raise ConnectFail(describe_tls_error(error))
+        return True
 
-    def _handshake(self, server_hostname, deadline):
-        while True:
-            try:
-                self._tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                pass
-            except (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLError)) as error:
-                raise ConnectFail(_describe_tls(error))
-            self._flush(deadline - monotonic())
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                raise ConnectFail("TLS handshake with {} timed out".format(server_hostname))
-            if not Transport.pending(self) and not self.wait_readable(remaining):
-                continue
-            if self._pull() == 0:
-                raise ConnectFail("proxy closed the tunnel during the TLS handshake")
-        self._flush(deadline - monotonic())
+    def receive(self, data):
+        """Take encrypted bytes from the server."""
+        self._incoming.write(data)
 
-    def _flush(self, stall_timeout):
-        """Send the encrypted bytes the inner TLS produced."""
-        data = self._outgoing.read()
-        if data:
-            try:
-                Transport.sendall(self, data, max(0.001, stall_timeout) if stall_timeout else None)
-            except TransportFail as error:
-                raise ConnectFail("TLS handshake through the proxy failed: {}".format(error))
+    def read_into(self, buffer):
+        """Decrypt into ``buffer``.
 
-    def _pull(self):
-        """Move bytes from the outer socket into the inner TLS."""
-        count = Transport.recv_into(self, self._scratch)
-        if count:
-            self._incoming.write(memoryview(self._scratch)[:count])
-            self._starved = False
-        return count
+        :returns: The count; 0 at the end of the stream; None if a whole
+            record hasn't arrived yet.
+        :raises lomond.errors.TransportFail: On a TLS error.
+        """
+        try:
+            return self._tls.read(len(buffer), buffer)
+        except ssl.SSLWantReadError:
+            return None
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return 0
+        except ssl.SSLError as error:
+            if is_unexpected_eof(error):
+                return 0
+            raise TransportFail("TLS error; {}".format(error))
+
+    def write(self, data):
+        """Encrypt all of ``data`` (then send :meth:`encrypted_output`).
+
+        :raises lomond.errors.TransportFail: On a TLS error.
+        """
+        try:
+            self._tls.write(data)
+        except ssl.SSLError as error:
+            raise TransportFail("TLS error while sending; {}".format(error))
+
+    def has_output(self):
+        """True if there are encrypted bytes to send."""
+        return self._outgoing.pending > 0
+
+    def encrypted_output(self):
+        """Return (and forget) the encrypted bytes to send."""
+        return self._outgoing.read()
+
+    def encrypted_pending(self):
+        """Encrypted bytes received and not yet decrypted."""
+        return self._incoming.pending
 
     def pending(self):
-        """Bytes readable without waiting: decrypted by either TLS layer,
-        or whole inner records still in the memory BIO."""
-        if self.closed:
-            return 0
-        waiting = 0 if self._starved else self._incoming.pending
-        return self._tls.pending() + waiting + Transport.pending(self)
+        """Decrypted bytes ready to read."""
+        return self._tls.pending()
 
-    def recv_into(self, buffer):
-        while True:
-            try:
-                count = self._tls.read(len(buffer), buffer)
-            except ssl.SSLWantReadError:
-                count = None
-            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-                return 0
-            except ssl.SSLError as error:
-                if _is_unexpected_eof(error):
-                    return 0
-                raise TransportFail("TLS error; {}".format(error))
-            if self._outgoing.pending:  # e.g. a TLS 1.3 key update
-                Transport.sendall(self, self._outgoing.read(), None)
-            if count is not None:
-                return count
-            self._starved = True
-            pulled = self._pull()
-            if not pulled:
-                return pulled  # None: nothing yet; 0: end of the stream
-
-    def sendall(self, data, stall_timeout=None):
-        if self.closed:
-            raise TransportFail("the socket is closed")
-        view = memoryview(data)
-        written = 0
-        while written < len(view):
-            try:
-                written += self._tls.write(view[written : written + SEND_CHUNK])
-            except ssl.SSLError as error:
-                raise TransportFail("TLS error while sending; {}".format(error))
-            Transport.sendall(self, self._outgoing.read(), stall_timeout)
+    def getpeercert(self):
+        return self._tls.getpeercert()

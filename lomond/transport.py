@@ -1,10 +1,10 @@
-"""Sockets: connect, wait, receive and send. The IO half of Lomond.
+"""A connected socket, plain or TLS, and the few operations the loop needs.
 
-A :class:`Transport` wraps one connected, non-blocking socket (plain or TLS)
-and offers the few operations the loop needs, each with a bound on how long
-it may block. Every socket error becomes a :class:`~lomond.errors.ConnectFail`
-(while connecting) or :class:`~lomond.errors.TransportFail` (afterwards)
-whose message a person can act on.
+A :class:`Transport` wraps one connected, non-blocking socket. None of its
+operations ever blocks: waiting is done apart from them (:mod:`lomond.wait`),
+so a driver can hold a lock around a receive or a send without ever holding
+it across a wait. Every socket error becomes a
+:class:`~lomond.errors.TransportFail` whose message a person can act on.
 
 The TLS rule this library exists for: bytes that OpenSSL has already
 decrypted sit in its buffer, where ``select`` and ``poll`` can't see them.
@@ -14,165 +14,78 @@ first; otherwise it would stall until the server happened to send more.
 
 import errno
 import logging
-import select
 import socket
 import ssl
 import sys
 
-from .clock import monotonic
-from .errors import ConnectFail, TransportFail
+from .errors import TransportFail
 
 log = logging.getLogger("lomond")
 
 _WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
-#: The most bytes handed to one ``send`` call.
-SEND_CHUNK = 1024 * 1024
+#: The most bytes handed to one ``send`` call (for TLS, one ``SSL_write``,
+#: which must be retried with the same bytes when it can't finish).
+SEND_CHUNK = 256 * 1024
 
+
+def describe_socket_error(error):
+    """Words for a socket error: ``'[Errno 111] Connection refused'``."""
+    if isinstance(error, socket.timeout):
+        return "timed out"
+    if getattr(error, "strerror", None):
+        return "[Errno {}] {}".format(error.errno, error.strerror)
+    return str(error) or error.__class__.__name__
+
+
+def is_unexpected_eof(error):
+    """True for OpenSSL 3's "unexpected eof while reading".
+
+    Pythons older than 3.10 linked with OpenSSL 3 don't map it to
+    SSLEOFError (the reason name even comes out garbled); it only means
+    TCP ended without a TLS close_notify, like SSLEOFError.
+    """
+    return "unexpected eof while reading" in str(error).lower()
 
 
 def _would_block(error):
     return isinstance(error, socket.error) and error.args and error.args[0] in _WOULD_BLOCK
 
 
-def _wait(sock, for_write, timeout, also=None):
-    """Wait until ``sock`` is readable (or writable); False on timeout.
-
-    ``also`` is another socket whose readability ends the wait too.
-    ``poll`` is used where it exists (``select`` fails for descriptors over
-    1023, which long-running daemons reach); a timeout of None waits until
-    something happens.
-    """
-    deadline = None if timeout is None else monotonic() + timeout
-    readers = [] if also is None else [also]
-    while True:
-        try:
-            if _HAVE_POLL:
-                poller = select.poll()
-                poller.register(sock, select.POLLOUT if for_write else select.POLLIN)
-                for other in readers:
-                    poller.register(other, select.POLLIN)
-                millis = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
-                return bool(poller.poll(millis))
-            if for_write:
-                ready, writable, errors = select.select(readers, [sock], [sock], timeout)
-            else:
-                ready, writable, errors = select.select([sock] + readers, [], [sock], timeout)
-            return bool(ready or writable or errors)
-        except (OSError, select.error) as error:
-            # Python 2.7 doesn't retry a wait interrupted by a signal.
-            if error.args and error.args[0] == errno.EINTR:
-                if deadline is not None:
-                    timeout = max(0.0, deadline - monotonic())
-                continue
-            raise
-
-
-_HAVE_POLL = hasattr(select, "poll")
-
-
-def _wake_pair():
-    """A connected pair of sockets used to wake a waiting loop, or None."""
-    try:
-        reader, writer = socket.socketpair()
-    except (AttributeError, OSError, socket.error):  # pragma: no cover
-        return None, None
-    reader.setblocking(False)
-    writer.setblocking(False)
-    return reader, writer
-
-
 class Transport(object):
     """A connected non-blocking socket, plain or TLS.
 
     :param sock: The socket (``ssl.SSLSocket`` for TLS).
-    :param str proxy: The URL of the proxy the connection goes through.
-    :param bool wakeable: Make ``wake()`` work (it costs a socket pair).
+    :param str proxy: The (credential-free) URL of the proxy the connection
+        goes through, or None.
     """
 
-    def __init__(self, sock, proxy=None, wakeable=True):
+    def __init__(self, sock, proxy=None):
         sock.setblocking(False)
         self.sock = sock
         self.proxy = proxy
         self.is_tls = isinstance(sock, ssl.SSLSocket)
+        #: Set when a TLS send can only go on after the socket is readable
+        #: (a renegotiation): the waiting sender then also waits for that.
+        self.send_wants_read = False
+        self.closed = False
         # Python 2.7's SSL sockets don't take memoryviews.
         self._send_copies = self.is_tls and sys.version_info[0] == 2
-        self.closed = False
-        # So that another thread (calling close(), say) can cut a wait short.
-        self._wake_reader, self._wake_writer = _wake_pair() if wakeable else (None, None)
-        self._wake_fd = None if self._wake_reader is None else self._wake_reader.fileno()
-        # One poller for the life of the connection: registering the
-        # sockets for every wait would cost more than the wait itself.
-        self._poller = None
-        if _HAVE_POLL:
-            self._poller = select.poll()
-            self._poller.register(sock, select.POLLIN)
-            if self._wake_reader is not None:
-                self._poller.register(self._wake_reader, select.POLLIN)
 
     def __repr__(self):
-        return "<Transport {}{}>".format(
-            "TLS " if self.is_tls else "", "closed" if self.closed else "open"
-        )
+        return "<Transport {}{}>".format("TLS " if self.is_tls else "", "closed" if self.closed else "open")
+
+    def fileno(self):
+        return self.sock.fileno()
 
     def pending(self):
-        """Bytes already decrypted and buffered by TLS (0 for plain TCP)."""
+        """Bytes already decrypted and buffered by TLS (0 for plain TCP).
+
+        Read them before waiting: they don't make the socket readable.
+        """
         if self.is_tls and not self.closed:
             return self.sock.pending()
         return 0
-
-    def wait_readable(self, timeout):
-        """Wait up to ``timeout`` seconds for data; True if there is some.
-
-        Call :meth:`pending` first: bytes buffered by TLS don't wake it.
-        """
-        if self.closed:
-            return True
-        poller = self._poller
-        if poller is None:  # no poll() on this platform
-            try:
-                ready = _wait(self.sock, False, timeout, self._wake_reader)
-            except (OSError, ValueError, select.error):
-                return True  # let the next recv report the problem
-            if ready and self._wake_reader is not None:
-                self._drain_wakes()
-            return ready
-        millis = None if timeout is None else int(timeout * 1000 + 0.999)
-        while True:
-            try:
-                ready = poller.poll(millis)
-                break
-            except (OSError, select.error) as error:
-                # Python 2.7 doesn't retry a poll interrupted by a signal.
-                if error.args and error.args[0] == errno.EINTR:
-                    continue
-                return True
-        if not ready:
-            return False
-        wake_fd = self._wake_fd
-        for descriptor, _event in ready:
-            if descriptor == wake_fd:
-                self._drain_wakes()
-        return True
-
-    def wake(self):
-        """Cut short a :meth:`wait_readable` in another thread.
-
-        Safe from any thread; does nothing once closed.
-        """
-        if self.closed or self._wake_writer is None:
-            return
-        try:
-            self._wake_writer.send(b"\0")
-        except (OSError, socket.error):
-            pass  # already pending (buffer full) or closing
-
-    def _drain_wakes(self):
-        try:
-            while self._wake_reader.recv(64):
-                pass
-        except (OSError, socket.error):
-            pass
 
     def recv_into(self, buffer):
         """Receive into ``buffer`` without blocking.
@@ -194,77 +107,68 @@ class Transport(object):
         except ssl.SSLEOFError:
             return 0  # TCP ended without a TLS close_notify
         except ssl.SSLError as error:
-            if _is_unexpected_eof(error):
+            if is_unexpected_eof(error):
                 return 0
             raise TransportFail("TLS error; {}".format(error))
         except socket.error as error:
             if _would_block(error):
                 return None
-            raise TransportFail(_describe(error))
+            raise TransportFail(describe_socket_error(error))
 
-    def sendall(self, data, stall_timeout=None):
-        """Send all of ``data``.
+    def send(self, data):
+        """Send the start of ``data`` without blocking.
 
-        :param bytes data: What to send.
-        :param float stall_timeout: Fail if the server takes no data at all
-            for this many seconds (None waits forever). The clock restarts
-            whenever bytes go out, so a slow link is fine; a peer that has
-            stopped reading is not.
-        :raises lomond.errors.TransportFail: On a socket error or a stall.
+        After a return of 0, call again with the same bytes once the socket
+        is writable (TLS requires it).
+
+        :param data: bytes, bytearray or memoryview.
+        :returns: How many bytes of ``data`` were taken (0 if none could be).
+        :raises lomond.errors.TransportFail: On a socket error.
         """
         if self.closed:
             raise TransportFail("the socket is closed")
-        sock = self.sock
-        size = len(data)
-        sent = 0
-        if size <= SEND_CHUNK and not self._send_copies:
-            # Small writes almost always go out in one call.
-            try:
-                sent = sock.send(data)
-            except (socket.error, ssl.SSLError):
-                sent = 0  # the loop below finds out what is wrong
-            if sent == size:
-                return
-        view = memoryview(data)
-        while sent < size:
-            try:
-                chunk = view[sent : sent + SEND_CHUNK]
-                count = sock.send(chunk.tobytes() if self._send_copies else chunk)
-            except ssl.SSLWantWriteError:
-                count = None
-                wait_write = True
-            except ssl.SSLWantReadError:
-                count = None
-                wait_write = False
-            except ssl.SSLError as error:
-                raise TransportFail("TLS error while sending; {}".format(error))
-            except socket.error as error:
-                if not _would_block(error):
-                    raise TransportFail(_describe(error))
-                count = None
-                wait_write = True
-            if count:
-                sent += count
-                continue
-            try:
-                ready = _wait(sock, wait_write, stall_timeout)
-            except (OSError, ValueError, select.error) as error:
-                raise TransportFail(_describe(error))
-            if not ready:
-                raise TransportFail(
-                    "send stalled: the server took no data for {:g}s".format(stall_timeout)
-                )
+        if len(data) > SEND_CHUNK:
+            data = memoryview(data)[:SEND_CHUNK]
+        if self._send_copies and not isinstance(data, bytes):
+            data = bytes(data) if not isinstance(data, memoryview) else data.tobytes()
+        self.send_wants_read = False
+        try:
+            return self.sock.send(data)
+        except ssl.SSLWantWriteError:
+            return 0
+        except ssl.SSLWantReadError:
+            self.send_wants_read = True
+            return 0
+        except ssl.SSLError as error:
+            raise TransportFail("TLS error while sending; {}".format(error))
+        except socket.error as error:
+            if _would_block(error):
+                return 0
+            raise TransportFail(describe_socket_error(error))
+
+    def has_backlog(self):
+        """True if the transport itself holds bytes back (a plain socket
+        never does)."""
+        return False
+
+    def flush(self):
+        """Send bytes the transport itself holds back, without blocking;
+        True when none are left."""
+        return True
 
     def shutdown(self):
-        """Shut the socket down in both directions (wakes a waiting loop).
+        """Shut the connection down both ways, which wakes every thread
+        waiting on the socket.
 
         Safe from any thread; the descriptor stays open until
-        :meth:`close`, so it can't be reused under the loop's feet.
+        :meth:`close`, so it can't be reused under a waiting thread.
         """
         if self.closed:
             return
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)
+            # The plain socket's method: an SSLSocket's would also drop its
+            # TLS object, under a thread that may be using it.
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
         except (OSError, socket.error, ValueError):
             pass
 
@@ -273,81 +177,76 @@ class Transport(object):
         if self.closed:
             return
         self.closed = True
-        for sock in (self.sock, self._wake_reader, self._wake_writer):
-            if sock is None:
-                continue
-            try:
-                sock.close()
-            except (OSError, socket.error):  # pragma: no cover - nothing to do
-                log.debug("error closing socket", exc_info=True)
-
-
-def _is_unexpected_eof(error):
-    """True for OpenSSL 3's "unexpected eof while reading".
-
-    Pythons older than 3.10 linked with OpenSSL 3 don't map it to
-    SSLEOFError (the reason name even comes out garbled); it only means
-    TCP ended without a TLS close_notify, like SSLEOFError.
-    """
-    return "unexpected eof while reading" in str(error).lower()
-
-
-def _describe(error):
-    """Words for a socket error: ``'[Errno 111] Connection refused'``."""
-    if isinstance(error, socket.timeout):
-        return "timed out"
-    if getattr(error, "strerror", None):
-        return "[Errno {}] {}".format(error.errno, error.strerror)
-    return str(error) or error.__class__.__name__
-
-
-def resolve(host, port):
-    """Every address ``host`` resolves to, for TCP.
-
-    DNS can't be given a timeout without a thread, so it is bounded by the
-    system resolver's own limits (``/etc/resolv.conf``).
-
-    :raises lomond.errors.ConnectFail: If the name doesn't resolve.
-    """
-    try:
-        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise ConnectFail(
-            "DNS lookup of {!r} failed: {}".format(host, error.strerror or error)
-        )
-    except (socket.error, UnicodeError) as error:
-        raise ConnectFail("DNS lookup of {!r} failed: {}".format(host, error))
-
-
-def connect_tcp(host, port, deadline):
-    """Connect to the first address of ``host`` that answers.
-
-    Each address gets an equal share of the time left, so an unreachable
-    IPv6 address doesn't use up the whole budget.
-
-    :param float deadline: Monotonic time by which to give up.
-    :rtype: socket.socket
-    :raises lomond.errors.ConnectFail: Naming every address that failed.
-    """
-    addresses = resolve(host, port)
-    failures = []
-    for index, (family, kind, proto, _name, address) in enumerate(addresses):
-        remaining = deadline - monotonic()
-        if remaining <= 0:
-            failures.append("{}: timed out".format(address[0]))
-            break
-        share = remaining / (len(addresses) - index)
-        sock = socket.socket(family, kind, proto)
         try:
-            sock.settimeout(share)
-            sock.connect(address)
-        except (socket.error, OSError) as error:
-            sock.close()
-            failures.append("{}: {}".format(address[0], _describe(error)))
-            continue
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        return sock
-    raise ConnectFail(
-        "unable to connect to {} port {} ({})".format(host, port, "; ".join(failures))
-    )
+            self.sock.close()
+        except (OSError, socket.error):  # pragma: no cover - nothing to do
+            log.debug("error closing socket", exc_info=True)
+
+
+class LayeredTransport(Transport):
+    """TLS to the server inside a connection that is itself TLS (to an
+    ``https://`` proxy).
+
+    The standard library can't wrap an ``SSLSocket`` in another, so the
+    inner TLS runs in a :class:`~lomond.tls.TLSLayer` whose encrypted bytes
+    travel through the outer socket.
+
+    :param outer: The connected ``SSLSocket`` to the proxy (tunnel open).
+    :param layer: The :class:`~lomond.tls.TLSLayer`, handshake done.
+    """
+
+    def __init__(self, outer, layer, proxy=None):
+        Transport.__init__(self, outer, proxy=proxy)
+        self.layer = layer
+        self._scratch = bytearray(65536)
+        # Encrypted bytes the outer socket has not taken yet; kept unchanged
+        # until it does, as the outer TLS requires.
+        self._backlog = b""
+        # True when the inner TLS wants more bytes than the layer holds:
+        # then what it holds is a partial record, not something to read.
+        self._starved = False
+
+    def pending(self):
+        """Bytes readable without waiting: decrypted by either TLS layer,
+        or whole inner records the layer still holds."""
+        if self.closed:
+            return 0
+        held = 0 if self._starved else self.layer.encrypted_pending()
+        return self.layer.pending() + held + Transport.pending(self)
+
+    def recv_into(self, buffer):
+        layer = self.layer
+        while True:
+            count = layer.read_into(buffer)
+            if layer.has_output():  # e.g. a TLS 1.3 key update
+                self._backlog += layer.encrypted_output()
+                self.flush()
+            if count is not None:
+                return count
+            self._starved = True
+            pulled = Transport.recv_into(self, self._scratch)
+            if not pulled:
+                return pulled  # None: nothing yet; 0: end of the stream
+            layer.receive(memoryview(self._scratch)[:pulled])
+            self._starved = False
+
+    def send(self, data):
+        if not self.flush():
+            return 0
+        if len(data) > SEND_CHUNK:
+            data = memoryview(data)[:SEND_CHUNK]
+        self.layer.write(data)
+        self._backlog = self.layer.encrypted_output()
+        self.flush()
+        return len(data)
+
+    def has_backlog(self):
+        return bool(self._backlog)
+
+    def flush(self):
+        while self._backlog:
+            count = Transport.send(self, self._backlog)
+            if not count:
+                return False
+            self._backlog = self._backlog[count:]
+        return True

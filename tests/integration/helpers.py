@@ -102,7 +102,8 @@ def names(events):
 
 def socket_closed(websocket):
     """True if the client's socket of the last connection is closed."""
-    transport = websocket._transport
+    connection = websocket._current
+    transport = None if connection is None else connection.transport
     if transport is None:
         return True
     try:

@@ -190,11 +190,20 @@ def test_socks5_with_wrong_credentials(echo_server):
     assert "SOCKS proxy socks5://127.0.0.1:{} failed".format(proxy.port) in received[1].reason
 
 
-def test_socks_without_the_extra_says_what_to_install(echo_server, monkeypatch):
+@needs_pproxy
+def test_socks_needs_no_other_package(echo_server, monkeypatch):
     monkeypatch.setitem(sys.modules, "socks", None)  # as if PySocks were absent
-    received = run(WebSocket(echo_server.url, proxies={"http": "socks5://127.0.0.1:1080"}))
+    with PProxy() as proxy:
+        received = run(WebSocket(echo_server.url, proxies={"http": proxy.url("socks5h")}), echo_once)
+    assert_echoed(received)
+
+
+def test_socks_proxy_that_never_answers(echo_server):
+    with RawServer(drain) as silent:
+        url = "socks5h://127.0.0.1:{}".format(silent.port)
+        received = run(WebSocket(echo_server.url, proxies={"http": url}), connect_timeout=0.5)
     assert names(received) == ["connecting", "connect_fail"]
-    assert "pip install 'lomond[socks]'" in received[1].reason
+    assert received[1].reason == "SOCKS proxy {} did not finish the negotiation in time".format(url)
 
 
 def test_bad_proxy_url_given_is_a_mistake(echo_server):

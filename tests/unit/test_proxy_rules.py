@@ -2,11 +2,7 @@
 
 import pytest
 
-from lomond.errors import ProxyFail
-from lomond.proxy import ProxyURL, check_connect_response, choose_proxy, connect_request, is_bypassed
-from lomond.response import ResponseParser
-
-from .chunks import SPLITS
+from lomond.proxy import ProxyURL, choose_proxy, is_bypassed
 
 
 @pytest.mark.parametrize(
@@ -84,54 +80,6 @@ def test_proxy_url():
 def test_bad_proxy_url(url):
     with pytest.raises(ValueError):
         ProxyURL(url)
-
-
-def test_connect_request():
-    assert connect_request("example.org", 443) == (
-        b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n"
-    )
-    assert connect_request("::1", 80, "Basic eA==") == (
-        b"CONNECT [::1]:80 HTTP/1.1\r\nHost: [::1]:80\r\nProxy-Authorization: Basic eA==\r\n\r\n"
-    )
-
-
-def parse_answer(data, split):
-    """The Response, and every byte after its head."""
-    parser = ResponseParser()
-    results = []
-    rest = b""
-    for chunk in split(data):
-        if parser.is_finished:
-            rest += chunk
-        else:
-            results.extend(parser.feed(chunk))
-    return results[0], parser.unconsumed() + rest
-
-
-PROXY = ProxyURL("http://proxy:3128")
-
-
-@pytest.mark.parametrize("split", SPLITS)
-def test_connect_established(split):
-    response, leftover = parse_answer(b"HTTP/1.1 200 Connection established\r\nVia: x\r\n\r\n", split)
-    check_connect_response(PROXY, response, leftover)
-
-
-@pytest.mark.parametrize("split", SPLITS)
-@pytest.mark.parametrize("status", [b"403 Forbidden", b"407 Proxy Authentication Required", b"502 Bad Gateway"])
-def test_connect_refused(status, split):
-    response, leftover = parse_answer(b"HTTP/1.1 " + status + b"\r\n\r\n", split)
-    with pytest.raises(ProxyFail) as error:
-        check_connect_response(PROXY, response, leftover)
-    assert str(error.value) == "proxy http://proxy:3128 refused the tunnel: " + status.decode("ascii")
-
-
-@pytest.mark.parametrize("split", SPLITS)
-def test_connect_with_early_data(split):
-    response, leftover = parse_answer(b"HTTP/1.1 200 OK\r\n\r\nsurprise", split)
-    assert leftover == b"surprise"
-    with pytest.raises(ProxyFail):
-        check_connect_response(PROXY, response, leftover)
 
 
 def test_environment_rules_match_urllib(monkeypatch):
