@@ -20,7 +20,7 @@ from . import events
 from .compression import PerMessageDeflate
 from .constants import DEFAULT_MAX_SIZE, USER_AGENT
 from .errors import ConnectFail, TransportFail, WebSocketUnavailable
-from .handshake import Handshake, make_key, normalize_headers
+from .handshake import Handshake, header_value, is_token, make_key, normalize_headers
 from .session import WebsocketSession, CONNECTING, OPEN, CLOSING, CLOSED
 from .status import Status, is_valid_close_code
 from .proxy import ProxyURL, choose_proxy, open_tunnel
@@ -40,8 +40,6 @@ EXIT_CHECK = 0.25
 _REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 _NOTABLE = frozenset(["rejected", "ready", "disconnected"])
 _PRIVATE_HEADERS = frozenset([b"authorization", b"cookie", b"proxy-authorization"])
-
-_TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 class _RandomPool(object):
@@ -136,9 +134,10 @@ class WebSocket(object):
             raise TypeError("protocols must be a list of str, not a single str")
         self.protocols = list(protocols or [])
         for protocol in self.protocols:
-            if not protocol or not set(protocol) <= _TOKEN_CHARS:
+            if not is_token(protocol):
                 raise ValueError("invalid subprotocol name {!r}".format(protocol))
         self.agent = USER_AGENT if agent is None else agent
+        header_value(self.agent, "User-Agent")  # checked now, not in the loop
         if compress is True:
             compress = PerMessageDeflate()
         elif compress is False or compress is None:
@@ -152,6 +151,8 @@ class WebSocket(object):
         self.ssl_context = ssl_context
         self.trace = trace
         self.headers = normalize_headers(headers)
+        if origin is not None:
+            header_value(origin, "Origin")
         self.origin = origin
         if max_size is not None and (not isinstance(max_size, six.integer_types) or max_size < 1):
             raise ValueError("max_size must be a positive int, or None for no limit")
