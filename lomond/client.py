@@ -14,16 +14,13 @@ import six
 
 from .compression import PerMessageDeflate
 from .constants import DEFAULT_MAX_SIZE, USER_AGENT
-from .handshake import Handshake, make_key, normalize_headers
+from .handshake import Handshake, header_value, is_token, make_key, normalize_headers
 from .proxy import ProxyURL
 from .route import plan_route
 from .session import CLOSED, CONNECTING, CLOSING, OPEN, WebsocketSession
 from .url import WebSocketURL
 
 log = logging.getLogger("lomond")
-
-_TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
 
 class WebSocketBase(object):
     """The options and the state of a WebSocket client, for any driver.
@@ -64,9 +61,10 @@ class WebSocketBase(object):
             raise TypeError("protocols must be a list of str, not a single str")
         self.protocols = list(protocols or [])
         for protocol in self.protocols:
-            if not protocol or not set(protocol) <= _TOKEN_CHARS:
+            if not is_token(protocol):
                 raise ValueError("invalid subprotocol name {!r}".format(protocol))
         self.agent = USER_AGENT if agent is None else agent
+        header_value(self.agent, "User-Agent")  # checked now, not in the loop
         if compress is True:
             compress = PerMessageDeflate()
         elif compress is False or compress is None:
@@ -80,6 +78,8 @@ class WebSocketBase(object):
         self.ssl_context = ssl_context
         self.trace = trace
         self.headers = normalize_headers(headers)
+        if origin is not None:
+            header_value(origin, "Origin")
         self.origin = origin
         if max_size is not None and (not isinstance(max_size, six.integer_types) or max_size < 1):
             raise ValueError("max_size must be a positive int, or None for no limit")

@@ -50,19 +50,78 @@ def accept_key(key):
     return base64.b64encode(digest).decode("ascii")
 
 
-def _to_bytes(value, what):
+# RFC 7230 3.2.6: a token (a header name, a subprotocol) is one or more
+# tchar.
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+# RFC 7230 3.2: a field value is visible characters, spaces, tabs and
+# obs-text (0x80-0xFF); any other control character can't be sent, and a
+# line break would end the header (or forge another one).
+_CONTROL_BYTES = frozenset(list(range(0x00, 0x09)) + list(range(0x0A, 0x20)) + [0x7F])
+
+
+def is_token(text):
+    """Tell if ``text`` is an RFC 7230 token, as header names and
+    subprotocol names must be.
+
+    :param str text: The name.
+    :rtype: bool
+    """
+    return bool(text) and isinstance(text, six.string_types) and set(text) <= _TOKEN_CHARS
+
+
+def header_value(value, name):
+    """Check a header value and return it as bytes.
+
+    The messages name the header but never show the value, which may be
+    a secret.
+
+    :param value: str (latin-1 characters only) or bytes.
+    :param str name: The header's name, for the messages.
+    :rtype: bytes
+    :raises ValueError: For a character that can't be sent: a line break or
+        another control character, or text outside latin-1.
+    :raises TypeError: For a value that is neither str nor bytes.
+    """
     if isinstance(value, bytes):
         data = value
     elif isinstance(value, six.text_type):
         try:
             data = value.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValueError("{} {!r} must be latin-1 text or bytes".format(what, value))
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                "the {} header value has a character that can't be sent (at index {}): header values "
+                "are latin-1 text; encode it first, e.g. percent-encode it, or pass bytes".format(
+                    name, error.start
+                )
+            )
     else:
-        raise TypeError("{} must be str or bytes, not {}".format(what, type(value).__name__))
-    if b"\r" in data or b"\n" in data or b"\0" in data:
-        raise ValueError("{} {!r} contains a line break or NUL".format(what, value))
+        raise TypeError("the {} header value must be str or bytes, not {}".format(name, type(value).__name__))
+    for index, byte in enumerate(bytearray(data)):
+        if byte in _CONTROL_BYTES:
+            raise ValueError(
+                "the {} header value contains the control character {!r} (at index {}): a header "
+                "value must be printable text on one line".format(name, chr(byte), index)
+            )
     return data
+
+
+def _header_name(name):
+    """Check a header name (an RFC 7230 token) and return it as bytes."""
+    if isinstance(name, bytes):
+        text = name.decode("latin-1")
+    elif isinstance(name, six.text_type):
+        text = name
+    else:
+        raise TypeError("a header name must be str or bytes, not {}".format(type(name).__name__))
+    if not is_token(text):
+        raise ValueError(
+            "invalid header name {!r}: use letters, digits and !#$%&'*+-.^_`|~ only".format(text)
+        )
+    reason = _MANAGED.get(text.lower())
+    if reason is not None:
+        raise ValueError("the {} header can't be set by hand: {}".format(text, reason))
+    return text.encode("ascii")
 
 
 def normalize_headers(headers):
@@ -71,25 +130,29 @@ def normalize_headers(headers):
     :param headers: A dict or an iterable of ``(name, value)`` pairs, with
         str or bytes names and values.
     :rtype: list
-    :raises ValueError: For a header the handshake manages itself, a
-        malformed name, or a value with a line break.
-    :raises TypeError: For a value that is neither str nor bytes.
+    :raises ValueError: For a header the handshake manages itself, a name
+        that isn't an RFC 7230 token, or a value :func:`header_value`
+        refuses.
+    :raises TypeError: For a name or value that is neither str nor bytes.
     """
     if headers is None:
         return []
     items = headers.items() if hasattr(headers, "items") else headers
     result = []
     for name, value in items:
-        name = _to_bytes(name, "header name")
-        if not name or b":" in name or b" " in name:
-            raise ValueError("invalid header name {!r}".format(name))
-        reason = _MANAGED.get(name.decode("latin-1").lower())
-        if reason is not None:
-            raise ValueError(
-                "the {} header can't be set by hand: {}".format(name.decode("latin-1"), reason)
-            )
-        result.append((name, _to_bytes(value, "header value")))
+        name = _header_name(name)
+        result.append((name, header_value(value, name.decode("ascii"))))
     return result
+
+
+def is_printable_ascii(text):
+    """Tell if ``text`` is non-empty printable ASCII (no space, no control
+    character), as a request target and a Host value must be.
+
+    :param str text: The text.
+    :rtype: bool
+    """
+    return bool(text) and isinstance(text, six.string_types) and all(0x21 <= ord(char) <= 0x7E for char in text)
 
 
 def host_header(host, port, secure):
@@ -108,9 +171,15 @@ def host_header(host, port, secure):
 class Handshake(object):
     """One client opening handshake.
 
-    :param str host: The server's host name or IP address.
+    Every value is checked and encoded when the handshake is made, so
+    :meth:`request` can't fail.
+
+    :param str host: The server's host name in ASCII form (see
+        ``host`` of :class:`lomond.url.WebSocketURL`) or IP address.
     :param int port: The server's port.
-    :param str resource: The path and query, e.g. ``'/feed?x=1'``.
+    :param str resource: The path and query, percent-encoded, e.g.
+        ``'/feed?x=1'`` (see ``resource`` of
+        :class:`lomond.url.WebSocketURL`).
     :param bool secure: True for ``wss://``.
     :param bytes key: The Sec-WebSocket-Key (see :func:`make_key`).
     :param list protocols: Subprotocols to offer, in order of preference.
@@ -123,6 +192,9 @@ class Handshake(object):
         generated one.
     :param str authorization: An Authorization header value (e.g. Basic
         credentials from the URL), or None.
+    :raises ValueError: For a value that can't be sent: a host that isn't
+        ASCII, a resource that isn't printable ASCII, a header value that
+        :func:`header_value` refuses, or a subprotocol that isn't a token.
     """
 
     def __init__(
@@ -150,33 +222,43 @@ class Handshake(object):
         self.agent = agent
         self.headers = list(headers)
         self.authorization = authorization
+        self._request = self._encode()
 
-    def request(self):
-        """The upgrade request, ready to send.
-
-        :rtype: bytes
-        """
+    def _encode(self):
+        """Build the request bytes, checking every value on the way."""
         extra = self.headers
         given = set(name.lower() for name, _value in extra)
-        lines = [
-            b"GET " + _to_bytes(self.resource, "resource") + b" HTTP/1.1",
-        ]
+        # RFC 7230 5.3.1: the origin-form, "absolute-path [ "?" query ]",
+        # is printable ASCII (WebSocketURL percent-encodes the rest).
+        if not is_printable_ascii(self.resource):
+            raise ValueError(
+                "the resource {!r} must be percent-encoded printable ASCII (see "
+                "lomond.url.quote_resource)".format(self.resource)
+            )
+        lines = [b"GET " + self.resource.encode("ascii") + b" HTTP/1.1"]
 
         def add(name, value):
             if value is not None and name.lower() not in given:
-                lines.append(name + b": " + _to_bytes(value, name.decode("ascii")))
+                lines.append(name + b": " + header_value(value, name.decode("ascii")))
 
-        add(b"Host", host_header(self.host, self.port, self.secure))
+        host = host_header(self.host, self.port, self.secure)
+        if not is_printable_ascii(host):
+            raise ValueError(
+                "the host {!r} must be in ASCII form (see lomond.url.ascii_host)".format(self.host)
+            )
+        add(b"Host", host)
         lines.append(b"Upgrade: websocket")
         lines.append(b"Connection: Upgrade")
+        if not isinstance(self.key, bytes):
+            raise TypeError("the key must be bytes (see make_key)")
         lines.append(b"Sec-WebSocket-Key: " + self.key)
         lines.append(b"Sec-WebSocket-Version: " + str(WS_VERSION).encode("ascii"))
         add(b"Origin", self.origin)
         if self.protocols:
-            lines.append(
-                b"Sec-WebSocket-Protocol: "
-                + _to_bytes(", ".join(self.protocols), "protocols")
-            )
+            for protocol in self.protocols:
+                if not is_token(protocol):
+                    raise ValueError("invalid subprotocol name {!r}".format(protocol))
+            lines.append(b"Sec-WebSocket-Protocol: " + ", ".join(self.protocols).encode("ascii"))
         if self.compression is not None:
             lines.append(
                 b"Sec-WebSocket-Extensions: "
@@ -187,6 +269,14 @@ class Handshake(object):
         for name, value in extra:
             lines.append(name + b": " + value)
         return b"\r\n".join(lines) + b"\r\n\r\n"
+
+    def request(self):
+        """The upgrade request, ready to send (built when the handshake
+        was made).
+
+        :rtype: bytes
+        """
+        return self._request
 
     def validate(self, response):
         """Check the server's answer (RFC 6455 4.1, the client's checks).

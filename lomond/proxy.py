@@ -12,8 +12,7 @@ import socket
 import struct
 import sys
 
-from six.moves.urllib.parse import unquote, urlsplit
-
+from .url import ascii_host, split_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "socks5": 1080, "socks5h": 1080}
 
@@ -21,31 +20,29 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "socks4": 1080, "socks4a": 1080, "soc
 class ProxyURL(object):
     """A parsed proxy URL.
 
-    :param str url: e.g. ``'http://user:pass@proxy.example:3128'``.
-    :raises ValueError: If the URL has no host or an unknown scheme.
+    ``host`` is in ASCII form (IDNA for an internationalised name, see
+    :func:`lomond.url.ascii_host`); ``url`` is the URL without
+    credentials, safe to log and to put in events.
+
+    :param str url: e.g. ``'http://user:pass@proxy.example:3128'``, or
+        ``'proxy.example:3128'`` for ``http://``.
+    :raises ValueError: For an unknown scheme, a missing or invalid host,
+        a bad port or a control character; the message shows the URL with
+        its password replaced by ``***``.
     """
 
+    __slots__ = ["scheme", "host", "port", "username", "password", "url"]
+
     def __init__(self, url):
-        if "://" not in url:
-            url = "http://" + url  # as urllib and curl accept
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS:
-            raise ValueError(
-                "unsupported proxy scheme {!r} in {!r}; use http, https, socks4, socks4a, socks5 or socks5h".format(
-                    scheme, url
-                )
-            )
-        if not parts.hostname:
-            raise ValueError("proxy URL {!r} has no host".format(url))
-        self.scheme = scheme
-        self.host = parts.hostname
-        self.port = parts.port or DEFAULT_PORTS[scheme]
-        self.username = None if parts.username is None else unquote(parts.username)
-        self.password = None if parts.password is None else unquote(parts.password)
-        # The URL without credentials, safe to log and to put in events.
+        # "proxy:3128" without a scheme means http://, as urllib and curl take it.
+        parts = split_url(url, DEFAULT_PORTS, what="proxy", default_scheme="http")
+        self.scheme = str(parts.scheme)
+        self.host = parts.host
+        self.port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self.username = parts.username
+        self.password = parts.password
         self.url = "{}://{}:{}".format(
-            scheme, "[{}]".format(self.host) if ":" in self.host else self.host, self.port
+            self.scheme, "[{}]".format(self.host) if ":" in self.host else self.host, self.port
         )
 
     def __repr__(self):
@@ -111,7 +108,13 @@ def _matches(entry, host, port):
     entry = entry.lstrip(".")
     if entry.startswith("*."):
         entry = entry[2:]
-    host = host.lower().rstrip(".")
+    # Names are compared in their ASCII (IDNA) forms, whichever form each
+    # was written in. An entry that isn't a valid name matches nothing.
+    try:
+        entry = ascii_host(entry.rstrip("."))
+        host = ascii_host(host.rstrip("."))
+    except ValueError:
+        return False
     return host == entry or host.endswith("." + entry)
 
 
@@ -130,6 +133,8 @@ def is_bypassed(host, port, no_proxy):
     """
     if not no_proxy:
         return False
+    if isinstance(no_proxy, bytes):  # Python 2's environment
+        no_proxy = no_proxy.decode("utf-8", "replace")
     entries = no_proxy.replace(" ", ",").split(",")
     return any(_matches(entry, host, port) for entry in entries)
 
@@ -183,18 +188,29 @@ def choose_proxy(secure, host, port, proxies):
     """The proxy to use for a connection, or None to connect directly.
 
     :param bool secure: True for wss:// (uses the ``'https'`` entry).
-    :param str host: The server's host.
+    :param str host: The server's host (NO_PROXY entries are compared with
+        its ASCII form).
     :param int port: The server's port.
     :param dict proxies: ``{'http': url, 'https': url, 'no': no_proxy}``,
         or None to read the environment. ``{}`` means no proxy.
     :rtype: ProxyURL
-    :raises ValueError: If the chosen proxy URL is malformed.
+    :raises ValueError: If the chosen proxy URL is malformed (the message
+        never shows its password).
     """
-    if proxies is None:
+    from_environment = proxies is None
+    if from_environment:
         proxies = environment_proxies()
-    url = proxies.get("https" if secure else "http") or proxies.get("all")
+    key = "https" if secure else "http"
+    if not proxies.get(key):
+        key = "all"
+    url = proxies.get(key)
     if not url:
         return None
     if is_bypassed(host, port, proxies.get("no")):
         return None
-    return ProxyURL(url)
+    try:
+        return ProxyURL(url)
+    except ValueError as error:
+        if not from_environment:
+            raise
+        raise ValueError("{} (from the environment: fix or unset {}_proxy)".format(error, key))

@@ -60,7 +60,7 @@ from .message import MessageAssembler
 from .opcode import Opcode
 from .options import check_ping_options, earliest, seconds_option
 from .response import ResponseParser
-from .status import Status, is_valid_close_code, truncate_reason
+from .status import Status, check_close_code, is_valid_close_code, truncate_reason
 from .utf8 import decode_utf8
 
 log = logging.getLogger("lomond")
@@ -491,12 +491,10 @@ class WebsocketSession(object):
         :param float now: The current monotonic time (starts the close
             timeout); the time of the last tick if None.
         :raises ValueError: For a code that may not be sent.
-        :raises TypeError: For a reason that is neither text nor bytes.
+        :raises TypeError: For a code that isn't an int, or a reason that
+            is neither text nor bytes.
         """
-        if code is None or not is_valid_close_code(code):
-            raise ValueError(
-                "close code {!r} may not be sent; use 1000-1003, 1007-1014 or 3000-4999".format(code)
-            )
+        check_close_code(code)
         reason = truncate_reason(reason)
         if now is not None:
             self._now = now

@@ -53,6 +53,24 @@ def is_valid_close_code(code):
     return code in _DEFINED_CODES or 3000 <= code <= 4999
 
 
+def check_close_code(code):
+    """Raise unless ``code`` may be sent in a close frame.
+
+    :param int code: The close code a caller asked to send.
+    :raises TypeError: If it isn't an int (a float, a str, a bool or
+        None: the frame holds a 16-bit integer, and ``True`` would quietly
+        become code 1).
+    :raises ValueError: For an int that :func:`is_valid_close_code`
+        refuses.
+    """
+    if isinstance(code, bool) or not isinstance(code, six.integer_types):
+        raise TypeError("the close code must be an int, such as 1000, not {!r}".format(code))
+    if not is_valid_close_code(code):
+        raise ValueError(
+            "close code {} may not be sent; use 1000-1003, 1007-1014 or 3000-4999".format(code)
+        )
+
+
 def truncate_reason(reason, limit=123):
     """Encode a close reason as UTF-8, cut to at most ``limit`` bytes.
 

@@ -18,7 +18,7 @@ from .loop import Loop
 from .errors import WebSocketUnavailable
 from .options import ConnectOptions
 from .session import WebsocketSession
-from .status import Status, is_valid_close_code
+from .status import Status, check_close_code
 
 log = logging.getLogger("lomond")
 
@@ -225,10 +225,10 @@ class WebSocket(WebSocketBase):
 
         :param int code: The close code (1000-1003, 1007-1014, 3000-4999).
         :param reason: Text or bytes; cut to 123 bytes.
+        :raises TypeError: For a code that isn't an int.
         :raises ValueError: For a code that may not be sent.
         """
-        if code is None or not is_valid_close_code(code):
-            raise ValueError("close code {!r} may not be sent; use 1000-1003, 1007-1014 or 3000-4999".format(code))
+        check_close_code(code)  # a mistake even with no connection
         connection = self._current
         if connection is None or connection.phase == "closed":
             log.debug("close(): no open connection")

@@ -3,7 +3,7 @@ import pytest
 from lomond.compression import Deflate, PerMessageDeflate
 from lomond.constants import USER_AGENT
 from lomond.errors import CompressionParameterError, HandshakeError
-from lomond.handshake import Handshake, accept_key, host_header, make_key, normalize_headers
+from lomond.handshake import Handshake, accept_key, header_value, host_header, is_token, make_key, normalize_headers
 from lomond.response import Response
 
 KEY = b"dGhlIHNhbXBsZSBub25jZQ=="
@@ -107,6 +107,28 @@ def test_resource_with_a_line_break():
         handshake(resource="/x HTTP/1.1\r\nEvil: yes").request()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"agent": u"Bot\r\nEvil: yes"},
+        {"agent": u"Bot\u20ac"},
+        {"origin": u"https://ex\nample"},
+        {"origin": u"https://\u4f8b\u3048.jp"},
+        {"authorization": u"Basic \x01"},
+        {"resource": u"/caf\u00e9"},
+        {"resource": u"/a b"},
+        {"resource": u""},
+        {"host": u"b\u00fccher.example"},
+        {"protocols": [u"chat\r\n"]},
+        {"key": None},
+    ],
+)
+def test_bad_values_fail_when_the_handshake_is_made(options):
+    # Not later, in request(): the driver calls it inside its loop.
+    with pytest.raises((ValueError, TypeError)):
+        handshake(**options)
+
+
 def test_origin():
     assert b"Origin: https://example.com" in request_lines(origin="https://example.com")
 
@@ -198,11 +220,55 @@ def test_managed_headers(name, option):
         ("X A", "x"),
         ("X:A", "x"),
         ("X-A", u"\u20ac"),
+        ("X(A", "x"),
+        ("X/A", "x"),
+        ("X@A", "x"),
+        ("X=A", "x"),
+        ('X"A', "x"),
+        ("X,A", "x"),
+        ("X\tA", "x"),
+        (u"X-\u00c4", "x"),
+        (b"X-\xc4", "x"),
+        ("X-A", "a\x01b"),
+        ("X-A", "a\x0bb"),
+        ("X-A", "a\x0cb"),
+        ("X-A", "a\x1fb"),
+        ("X-A", "a\x7fb"),
+        ("X-A", b"a\x00b"),
     ],
 )
 def test_invalid_headers(name, value):
     with pytest.raises(ValueError):
         normalize_headers([(name, value)])
+
+
+def test_every_tchar_may_be_in_a_name():
+    name = "!#$%&'*+-.^_`|~09AZaz"
+    assert is_token(name)
+    assert normalize_headers([(name, "x")]) == [(name.encode("ascii"), b"x")]
+
+
+@pytest.mark.parametrize("value, data", [("a\tb", b"a\tb"), (b"\x80\xff", b"\x80\xff"), (u"caf\u00e9", b"caf\xe9"), ("", b"")])
+def test_values_that_can_be_sent(value, data):
+    assert header_value(value, "X-A") == data
+
+
+@pytest.mark.parametrize("value", [u"Bearer S3cr3t\r\n", u"Bearer S3cr3t\u20ac", b"Bearer S3cr3t\x00"])
+def test_value_errors_name_the_header_but_hide_the_value(value):
+    with pytest.raises(ValueError) as error:
+        normalize_headers([("Authorization", value)])
+    message = str(error.value)
+    assert "Authorization" in message
+    assert "S3cr3t" not in message
+
+
+def test_value_errors_say_what_to_do():
+    with pytest.raises(ValueError) as error:
+        header_value(u"\u20ac", "Origin")
+    assert "encode it first" in str(error.value)
+    with pytest.raises(ValueError) as error:
+        header_value(u"a\nb", "Origin")
+    assert "'\\n'" in str(error.value) and "one line" in str(error.value)
 
 
 @pytest.mark.parametrize("name, value", [("X-A", 1), ("X-A", None), (1, "x"), ("X-A", ["x"])])

@@ -1,8 +1,10 @@
+# -*- coding: utf-8 -*-
 """Choosing a proxy (environment, NO_PROXY) and the CONNECT exchange."""
 
 import pytest
 
 from lomond.proxy import ProxyURL, choose_proxy, is_bypassed
+from lomond.url import WebSocketURL
 
 
 @pytest.mark.parametrize(
@@ -76,10 +78,101 @@ def test_proxy_url():
     assert ProxyURL("http://p").authorization() is None
 
 
-@pytest.mark.parametrize("url", ["ftp://proxy", "http://", "socks6://p"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://proxy",
+        "http://",
+        "socks6://p",
+        "http://p:80:80",
+        "http://p:abc",
+        u"http://p:\u0663\u0661\u0662\u0668",
+        "http://p:0",
+        "http://user:pw@",
+        "http://p\r\n:3128",
+        "http://[::1:3128",
+        u"http://a..\u00fc:3128",
+    ],
+)
 def test_bad_proxy_url(url):
     with pytest.raises(ValueError):
         ProxyURL(url)
+
+
+def test_international_proxy_host():
+    proxy = ProxyURL(u"http://user:pw@b\u00fccher.example:3128")
+    assert proxy.host == "xn--bcher-kva.example"
+    assert proxy.url == "http://xn--bcher-kva.example:3128"
+
+
+SECRET = "S3cr3tPa55"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        u"http://user:{}@proxy:abc",
+        u"user:{}@proxy:3128x",
+        u"http://user:{}@",
+        u"ftp://user:{}@proxy",
+        u"http://user:{}\n@proxy",
+        u"http://user:{}@proxy:80:80",
+        u"socks5://user:{}/x@proxy:1080",
+        u"http://user:{}@[::1",
+    ],
+)
+def test_proxy_errors_never_show_the_password(url):
+    with pytest.raises(ValueError) as error:
+        ProxyURL(url.format(SECRET))
+    assert SECRET not in str(error.value)
+    assert "***" in str(error.value)
+
+
+def clear_proxy_environment(monkeypatch):
+    for name in list(__import__("os").environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+def test_a_malformed_proxy_from_the_environment(monkeypatch):
+    clear_proxy_environment(monkeypatch)
+    monkeypatch.setenv("https_proxy", "http://user:{}@proxy:abc".format(SECRET))
+    with pytest.raises(ValueError) as error:
+        choose_proxy(True, "example.org", 443, None)
+    assert SECRET not in str(error.value)
+    assert "https_proxy" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "host, no_proxy",
+    [
+        ("xn--bcher-kva.example", u"b\u00fccher.example"),
+        (u"b\u00fccher.example", "xn--bcher-kva.example"),
+        ("a.xn--bcher-kva.example", u".B\u00dcCHER.example"),
+        ("a.xn--bcher-kva.example", u"*.b\u00fccher.example"),
+        ("xn--bcher-kva.example", u"b\u00fccher\u3002example:80"),
+        ("localhost", u"\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54"),
+    ],
+)
+def test_no_proxy_compares_ascii_forms(host, no_proxy):
+    assert is_bypassed(host, 80, no_proxy)
+
+
+def test_no_proxy_as_utf8_bytes():
+    # Python 2's os.environ holds byte strings.
+    assert is_bypassed("xn--bcher-kva.example", 80, u"b\u00fccher.example".encode("utf-8"))
+
+
+def test_an_invalid_no_proxy_name_matches_nothing():
+    assert not is_bypassed("example.org", 80, u"a..\u00fc, \ufe6b")
+    assert is_bypassed("example.org", 80, u"a..\u00fc, example.org")
+
+
+def test_choose_proxy_with_an_international_name():
+    host = WebSocketURL(u"wss://b\u00fccher.example/").host
+    proxies = {"https": "http://p:1", "no": "xn--bcher-kva.example"}
+    assert choose_proxy(True, host, 443, proxies) is None
+    assert choose_proxy(True, "other.example", 443, proxies).host == "p"
 
 
 def test_environment_rules_match_urllib(monkeypatch):

@@ -11,6 +11,7 @@ import lomond
 SANS_IO = [
     "compression",
     "constants",
+    "controls",
     "errors",
     "events",
     "extension",
@@ -20,10 +21,13 @@ SANS_IO = [
     "mask",
     "message",
     "opcode",
+    "options",
     "parser",
+    "redirect",
     "response",
     "session",
     "status",
+    "url",
     "utf8",
 ]
 FORBIDDEN = set(["socket", "select", "selectors", "ssl", "threading", "time"])

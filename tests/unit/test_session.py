@@ -407,11 +407,20 @@ def test_close_twice_sends_one_frame():
     assert len(sent(session)) == 1
 
 
-@pytest.mark.parametrize("code", [None, 0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535])
+@pytest.mark.parametrize("code", [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535])
 def test_close_with_a_code_that_may_not_be_sent(code):
     session = open_session()
     with pytest.raises(ValueError):
         session.close(code)
+
+
+@pytest.mark.parametrize("code", [None, 1000.0, "1000", True, b"\x03\xe8"])
+def test_close_code_must_be_an_int(code):
+    session = open_session()
+    with pytest.raises(TypeError) as error:
+        session.close(code)
+    assert "must be an int" in str(error.value)
+    assert sent(session) == []
 
 
 def test_close_reason_is_cut_at_a_character():

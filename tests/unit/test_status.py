@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 import pytest
 
-from lomond.status import Status, is_valid_close_code, truncate_reason
+from lomond.status import Status, check_close_code, is_valid_close_code, truncate_reason
 
 
 def valid_by_rule(code):
@@ -52,6 +52,22 @@ def test_named_codes():
             assert getattr(Status, name) == code
     for code in (Status.NO_STATUS, Status.ABNORMAL, Status.TLS_HANDSHAKE):
         assert not is_valid_close_code(code)
+
+
+@pytest.mark.parametrize("code", [1000.0, "1000", u"1000", b"1000", True, False, None, [1000]])
+def test_check_close_code_wants_an_int(code):
+    with pytest.raises(TypeError) as error:
+        check_close_code(code)
+    assert "must be an int" in str(error.value)
+
+
+def test_check_close_code():
+    for code in range(0, 6000):
+        if is_valid_close_code(code):
+            check_close_code(code)
+        else:
+            with pytest.raises(ValueError):
+                check_close_code(code)
 
 
 # Close reasons
