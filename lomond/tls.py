@@ -1,7 +1,11 @@
 """TLS policy, and TLS over memory.
 
-Verification is on by default, against certifi's bundle (or the caller's
-CA file); a caller's ``SSLContext`` is used as given, never weakened.
+What Lomond trusts when the caller says nothing: the system's certificate
+store together with OpenSSL's ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``
+variables, **and** certifi's bundle, so that a company CA installed on the
+machine works and a minimal container without a store works too. A
+caller's ``ssl_cafile`` replaces all of them; a caller's ``SSLContext`` is
+used exactly as given, never weakened.
 
 :class:`TLSLayer` is TLS with no socket (``ssl.SSLObject`` over memory
 buffers): encrypted bytes in and out, plaintext through the middle. It
@@ -28,21 +32,25 @@ _CERTIFICATE_ERRORS = (ssl.SSLError, getattr(ssl, "CertificateError", ssl.SSLErr
 def make_ssl_context(verify=True, cafile=None):
     """The TLS context Lomond uses when the caller gives none.
 
-    Certificates are checked against certifi's bundle (or ``cafile``), and
-    the host name against the certificate, unless ``verify`` is False.
+    Certificates are checked against the system's store, the files named
+    by ``SSL_CERT_FILE``/``SSL_CERT_DIR`` and certifi's bundle (or against
+    ``cafile`` alone), and the host name against the certificate, unless
+    ``verify`` is False.
 
     :rtype: ssl.SSLContext
     :raises IOError: If ``cafile`` can't be read.
     :raises ssl.SSLError: If it holds no usable certificate.
     """
-    if cafile is None and verify:
-        import certifi
-
-        cafile = certifi.where()
+    # Without a cafile this loads the system store, which honours the
+    # OpenSSL variables.
     context = ssl.create_default_context(cafile=cafile)
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    elif cafile is None:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
     return context
 
 
