@@ -85,7 +85,7 @@ class ConnectOptions(object):
         self.poll = seconds_option("poll", poll)
         self.ping_rate = seconds_option("ping_rate", ping_rate)
         self.ping_timeout = seconds_option("ping_timeout", ping_timeout)
-        check_ping_options(self.ping_rate, self.ping_timeout)
+        check_ping_options(ping_rate, ping_timeout)  # as the caller wrote them
         self.auto_pong = bool(auto_pong)
         self.close_timeout = seconds_option("close_timeout", close_timeout)
         self.connect_timeout = seconds_option("connect_timeout", connect_timeout)

@@ -390,6 +390,42 @@ def test_state_through_a_failed_connect(free_port):
     assert websocket.is_closed and not websocket.is_active
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_send_json_refuses_nan_and_infinity(echo_server, value):
+    """They are not JSON (RFC 8259 6); json.dumps would write NaN."""
+    errors = []
+
+    def handler(websocket, event):
+        if event.name == "ready":
+            for bad in (value, {"nested": [1, value]}):
+                try:
+                    websocket.send_json(bad)
+                except ValueError as error:
+                    errors.append(str(error))
+            websocket.send_json(ok=True)
+        elif event.name == "text":
+            websocket.close()
+
+    received = run(WebSocket(echo_server.url), handler)
+    assert [event.json for event in received if event.name == "text"] == [{"ok": True}]
+    assert len(errors) == 2 and all("NaN or infinity" in error for error in errors)
+
+
+def test_send_json_keeps_other_errors(echo_server):
+    def handler(websocket, event):
+        if event.name == "ready":
+            loop = []
+            loop.append(loop)
+            with pytest.raises(ValueError) as error:
+                websocket.send_json(loop)
+            assert "NaN" not in str(error.value)
+            with pytest.raises(TypeError):
+                websocket.send_json(object())
+            websocket.close()
+
+    assert run(WebSocket(echo_server.url), handler)[-1].graceful
+
+
 def test_send_json_without_arguments_sends_an_empty_object(echo_server):
     def handler(websocket, event):
         if event.name == "ready":
@@ -416,3 +452,43 @@ def test_trace_never_shows_the_password(echo_server):
 
 def test_library_logger_has_a_null_handler():
     assert any(isinstance(handler, logging.NullHandler) for handler in logging.getLogger("lomond").handlers)
+
+
+def test_wrong_argument_types_raise_type_error_in_every_state(echo_server):
+    """The type is checked first: a caller's mistake says so whether or
+    not the WebSocket is connected yet."""
+    websocket = WebSocket(echo_server.url)
+    for call in (lambda: websocket.send_text(b"bytes"), lambda: websocket.send_binary(u"text")):
+        with pytest.raises(TypeError):
+            call()
+
+    def handler(ws, event):
+        if event.name == "connected":  # connected, not ready yet
+            with pytest.raises(TypeError):
+                ws.send_text(b"bytes")
+        elif event.name == "ready":
+            with pytest.raises(TypeError):
+                ws.send_text(b"bytes")
+            ws.close()
+
+    assert run(websocket, handler)[-1].graceful
+    with pytest.raises(TypeError):
+        websocket.send_text(b"bytes")
+
+
+@pytest.mark.parametrize("ping_rate", [0, None])
+def test_ping_timeout_without_pings_is_refused_at_once(ping_rate):
+    websocket = WebSocket("ws://127.0.0.1:9/")
+    with pytest.raises(ValueError) as error:
+        websocket.connect(ping_rate=ping_rate, ping_timeout=5)
+    assert "ping_timeout=5 has no effect" in str(error.value)
+    assert websocket.state == "idle"
+
+
+@pytest.mark.parametrize("option", ["poll", "close_timeout", "connect_timeout", "send_timeout", "ping_rate"])
+def test_time_options_are_checked_at_once(option):
+    websocket = WebSocket("ws://127.0.0.1:9/")
+    with pytest.raises(ValueError):
+        websocket.connect(**{option: -1})
+    with pytest.raises(TypeError):
+        websocket.connect(**{option: "30"})
