@@ -27,8 +27,8 @@ the loop finishes writing what the senders left.
 import logging
 import threading
 
-from .clock import monotonic
-from .controls import Controls
+from .attempt import Attempt
+from .clock import monotonic, wall_time
 from .entropy import RandomPool
 from .errors import TransportFail, WebSocketUnavailable
 from .options import EXIT_CHECK, earliest
@@ -50,7 +50,9 @@ class Connection(object):
     def __init__(self, websocket, options):
         self.websocket = websocket
         self.options = options
-        self.controls = Controls(options.close_timeout, options.exit_event)
+        #: The course of this connect(): hops, events, the caller's controls.
+        self.attempt = Attempt(websocket, options, wall_time)
+        self.controls = self.attempt.controls
         #: Guards everything below; never held across a wait.
         self.lock = threading.Lock()
         self._progress = threading.Condition(self.lock)
@@ -58,13 +60,9 @@ class Connection(object):
         self.channel = WakeUpChannel()
         self._writer_channel = None  # pokes the writer's wait
         self.random_bytes = RandomPool()
-        #: 'connecting' until the first session, 'closed' at the end.
-        self.phase = CONNECTING
         self.session = None
         self.transport = None
         self.outbox = None
-        #: True once a Ready event was handed out.
-        self.is_ready = False
         self.exit_handled = False
         self._close_when_written = False
         self._notes = []  # the driver's own log records
@@ -78,7 +76,7 @@ class Connection(object):
         notes = ()
         with self.lock:
             session = self.session
-            if not self.is_ready:
+            if not self.attempt.is_ready:
                 # Kept for the connection being made, across redirects.
                 self.controls.request_close(code, reason, now)
             if session is not None and not session.is_finished:
@@ -107,6 +105,11 @@ class Connection(object):
                 except Exception:  # the socket may be gone already
                     self._notes.append(("log", logging.DEBUG, "close on exit failed", ()))
             self._stop("data not sent: the WebSocket was closed")
+
+    @property
+    def phase(self):
+        """'connecting' until the first session, 'closed' at the end."""
+        return self.attempt.phase
 
     def _stop(self, reason):
         self.controls.force()

@@ -9,32 +9,18 @@ when another thread pokes the wake-up channel (see
 
 import logging
 
-from . import events
 from .clock import monotonic, wall_time
 from .controls import Cancelled
 from .errors import ConnectFail, TransportFail
 from .opener import open_transport
 from .options import earliest
 from .outbox import Outbox
-from .redirect import Hop, is_redirect
-from .url import RedirectError
 from .wait import READ, WRITE, Poller, wait_for
 
 log = logging.getLogger("lomond")
 
 #: The longest single wait of the loop when no timer is running.
 MAX_WAIT = 60.0
-
-#: With connect_timeout=None: a deadline that never comes.
-_FOREVER = 365 * 24 * 3600.0
-
-_NOTABLE = frozenset(["rejected", "ready", "disconnected"])
-
-
-def _stamp(event):
-    event.received_time = wall_time()
-    return event
-
 
 class Loop(object):
     """Drive one connection (``lomond.connection.Connection``) to its end.
@@ -45,50 +31,41 @@ class Loop(object):
 
     def __init__(self, connection, session_class):
         self.connection = connection
-        self.websocket = connection.websocket
+        self.websocket = connection.attempt.websocket
         self.session_class = session_class
-        self.options = connection.options
+        self.options = connection.attempt.options
 
     def events(self):
         """Connect, follow redirects, and yield every event until the one
         final event."""
         connection = self.connection
-        websocket = self.websocket
-        hop = Hop.first(websocket.target, websocket.headers)
-        log.info("connecting to %s", hop.target.redacted)
-        websocket.emit_trace("connect_start")
+        attempt = connection.attempt
         try:
-            yield _stamp(events.Connecting(hop.target.redacted))
-            deadline = monotonic() + (self.options.connect_timeout or _FOREVER)
-            while hop is not None:
+            yield attempt.connecting()
+            deadline = attempt.deadline(monotonic())
+            while attempt.hop is not None:
                 try:
-                    transport = self._open(hop, deadline)
+                    transport = self._open(deadline)
                 except (ConnectFail, Cancelled) as error:
-                    yield self._not_opened(hop, error)
+                    yield attempt.not_opened(error)
                     return
-                self._begin(hop, transport, deadline)
-                if hop.number == 0:
-                    yield _stamp(events.Connected(hop.target.redacted, proxy=transport.proxy))
-                redirect = None
+                self._begin(transport, deadline)
+                connected = attempt.connected(transport.proxy)
+                if connected is not None:
+                    yield connected
                 try:
                     for batch in self._turns():
                         for event in batch:
-                            if event.name in _NOTABLE:
-                                if event.name == "rejected" and is_redirect(event.response, websocket.max_redirects):
-                                    redirect = event
-                                if redirect is not None:
-                                    continue  # the hop's Rejected and Disconnected
-                                self._note(event, hop)
-                            yield event
+                            if attempt.keep(event):
+                                yield event
                 finally:
                     self._end_hop()
-                if redirect is None:
+                if not attempt.redirected:
                     return
-                hop, finals = self._next_hop(hop, redirect)
-                for event in finals:
+                for event in attempt.follow():
                     yield event
         finally:
-            connection.phase = "closed"
+            attempt.phase = "closed"
             with connection.lock:
                 connection.channel.close()
 
@@ -110,27 +87,19 @@ class Loop(object):
             if ready:
                 return True
 
-    def _open(self, hop, deadline):
-        """Open a transport for ``hop`` (raises ConnectFail or Cancelled)."""
+    def _open(self, deadline):
+        """Open a transport for the current hop (raises ConnectFail or
+        Cancelled)."""
         self.connection.controls.check(monotonic())
-        route = self.websocket.route_to(hop.target)
-        if route.proxy is not None:
-            log.info("connecting to %s through proxy %s", hop.target.redacted, route.proxy.url)
+        route = self.connection.attempt.route()
         return open_transport(route, deadline, self.wait_opening, self.websocket.emit_trace)
 
-    def _begin(self, hop, transport, deadline):
-        """Start the session of ``hop`` on ``transport`` and send the
-        upgrade request."""
+    def _begin(self, transport, deadline):
+        """Start the session of the current hop on ``transport`` and send
+        the upgrade request."""
         connection = self.connection
         now = monotonic()
-        handshake_timeout = None if self.options.connect_timeout is None else max(0.001, deadline - now)
-        session = self.websocket.new_session(
-            self.session_class, self.options, hop, connection.random_bytes, handshake_timeout
-        )
-        pending = connection.controls.pending_close
-        if pending is not None:
-            code, reason, when = pending
-            session.close(code, reason, now=when)
+        session = connection.attempt.new_session(self.session_class, connection.random_bytes, now, deadline)
         with connection.lock:
             connection.transport = transport
             connection.outbox = Outbox(transport)
@@ -140,58 +109,6 @@ class Loop(object):
             connection.flush(now)
             notes = connection.take_notes()
         self.websocket.emit_notes(notes)
-        self.websocket.emit_trace("handshake_sent")
-
-    def _not_opened(self, hop, error):
-        """The final event when a hop couldn't be opened."""
-        self.connection.phase = "closed"
-        stopped = isinstance(error, Cancelled)
-        reason = str(error)
-        if not stopped:
-            log.info("connect to %s failed: %s", hop.target.redacted, reason)
-            self.websocket.emit_trace("connect_fail", reason=reason)
-        if hop.number:
-            # A connection was made (and redirected): it ends with
-            # Disconnected, as every made connection does.
-            if stopped:
-                reason = "disconnected; {}".format(reason)
-            else:
-                reason = "redirect to {} failed; {}".format(hop.target.redacted, reason)
-            return _stamp(events.Disconnected(reason, graceful=False))
-        if stopped:
-            reason = "abandoned; {}".format(reason)
-        return _stamp(events.ConnectFail(reason))
-
-    # -- Redirects and the ends of a hop ------------------------------------
-
-    def _next_hop(self, hop, redirect):
-        """The hop a redirect leads to, or None and the final events."""
-        try:
-            new_hop = hop.follow(redirect.response, self.websocket.max_redirects)
-        except RedirectError as error:
-            redirect.reason = str(error)
-            log.info("not following redirect from %s: %s", hop.target.redacted, error)
-            return None, [
-                _stamp(redirect),
-                _stamp(events.Disconnected("rejected; {}".format(error), graceful=True)),
-            ]
-        log.info(
-            "redirected (%s) from %s to %s",
-            redirect.response.status_code,
-            hop.target.redacted,
-            new_hop.target.redacted,
-        )
-        self.websocket.emit_trace("redirect", location=new_hop.target.redacted)
-        return new_hop, []
-
-    def _note(self, event, hop):
-        """Complete and log the events that end or begin a connection."""
-        if event.name == "ready":
-            self.connection.is_ready = True
-            event.url = hop.target.redacted
-        elif event.name == "disconnected":
-            log.info("disconnected from %s: %s", hop.target.redacted, event.reason)
-            self.websocket.emit_trace("disconnected", reason=event.reason, graceful=event.graceful)
 
     def _end_hop(self):
         """After a hop's loop: end its session if the caller left the loop
