@@ -2,7 +2,7 @@
 any driver: which hop is next, which events to hand out, and what a
 failure, a redirect or a stop means.
 
-A driver opens a transport for :attr:`Attempt.hop`, starts the session
+A driver opens a transport for ``Attempt.hop``, starts the session
 :meth:`Attempt.new_session` makes, and passes every event the session
 produces through :meth:`Attempt.keep`; when a hop ends, it asks
 :meth:`Attempt.follow` for the next one. The drivers differ only in how
