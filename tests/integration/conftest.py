@@ -7,6 +7,7 @@ import trustme
 
 from lomond.testing import WebSocketServer, echo
 
+from .drivers import DRIVERS
 from .servers import new_server_context
 
 
@@ -65,3 +66,10 @@ def has_ipv6():
         return True
     except (OSError, socket.error):
         return False
+
+
+@pytest.fixture(params=DRIVERS, ids=lambda driver: driver.name)
+def driver(request):
+    """Each driver in turn: the blocking WebSocket, and lomond.aio's
+    (Python 3.8+). See drivers.py."""
+    return request.param

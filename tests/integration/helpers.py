@@ -101,9 +101,19 @@ def names(events):
 
 
 def socket_closed(websocket):
-    """True if the client's socket of the last connection is closed."""
-    connection = websocket._current
-    transport = None if connection is None else connection.transport
+    """True if the client's socket of the last connection is closed
+    (either driver)."""
+    current = getattr(websocket, "websocket", websocket)._current
+    if current is None:
+        return True
+    link = getattr(current, "link", None)
+    if link is not None:  # lomond.aio
+        transport = link.transport
+        if transport is None:
+            return True
+        sock = transport.get_extra_info("socket")
+        return transport.is_closing() and (sock is None or sock.fileno() == -1)
+    transport = getattr(current, "transport", None)
     if transport is None:
         return True
     try:

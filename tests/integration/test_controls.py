@@ -22,7 +22,6 @@ from lomond.clock import monotonic
 from lomond.errors import TransportFail
 from lomond.frame_parser import FrameParser
 from lomond.opcode import Opcode
-from lomond.persist import persist
 from lomond.testing import WebSocketServer, echo
 
 from .helpers import Watchdog, names, socket_closed
@@ -74,15 +73,20 @@ def syn_sent_to(port):
 
 
 class Control(object):
-    """Carry out one control on a WebSocket, and time it."""
+    """Carry out one control on a WebSocket, and time it.
 
-    def __init__(self, websocket, kind, is_open=False):
+    :param driver: The driver (see drivers.py).
+    :param bool is_open: The control comes once the connection is open:
+        then exit_event closes politely, which takes up to the close
+        timeout, like close().
+    """
+
+    def __init__(self, driver, websocket, kind, is_open=False):
+        self.driver = driver
         self.websocket = websocket
         self.kind = kind
-        #: Once open, exit_event closes politely: it takes up to the close
-        #: timeout, like close().
         self.is_open = is_open
-        self.exit_event = threading.Event()
+        self.exit_event = driver.exit_event()
         self.called_at = None
         self.call_took = None
 
@@ -97,11 +101,12 @@ class Control(object):
         self.call_took = monotonic() - self.called_at
 
     def later(self, signal):
-        """Carry it out from another thread once ``signal`` is set."""
+        """Carry it out from another thread once ``signal`` is set (with
+        the asyncio driver, the thread has the loop call it)."""
 
         def wait_then_act():
             if signal.wait(TIMEOUT):
-                self()
+                self.driver.call_from_thread(self.websocket, self)
 
         thread = threading.Thread(target=wait_then_act, name="lomond-test-control")
         thread.daemon = True
@@ -115,16 +120,15 @@ class Control(object):
         return PROMPT
 
 
-def run_until_end(websocket, control, handler=None, **options):
+def run_until_end(driver, websocket, control, handler=None, **options):
     """Iterate until the end; return (events, seconds from the control to the end)."""
-    options.setdefault("ping_rate", 0)
     options.setdefault("close_timeout", CLOSE_TIMEOUT)
-    collected = []
-    with Watchdog(websocket):
-        for event in websocket.connect(exit_event=control.exit_event, **options):
-            collected.append(event)
-            if handler is not None:
-                handler(websocket, event)
+
+    def keep_going(websocket, event):
+        if handler is not None:
+            handler(websocket, event)
+
+    collected = driver.run(websocket, keep_going, exit_event=control.exit_event, **options)
     ended_at = monotonic()
     assert control.called_at is not None, "the control was never carried out"
     return collected, ended_at - control.called_at
@@ -207,29 +211,29 @@ PHASE_SERVERS = {
 }
 
 
-def phase_websocket(phase, server):
+def phase_websocket(driver, phase, server):
     if phase == "tcp":
-        return WebSocket(server.url())
+        return driver.WebSocket(server.url())
     if phase == "tls":
-        return WebSocket(server.url("wss"))
+        return driver.WebSocket(server.url("wss"))
     if phase == "upgrade":
-        return WebSocket(server.url())
+        return driver.WebSocket(server.url())
     scheme = "http" if phase == "http proxy" else "socks5h"
     proxy = "{}://127.0.0.1:{}".format(scheme, server.port)
     # The target is never reached: the proxy is where the wait is.
-    return WebSocket("ws://127.0.0.1:9/", proxies={"http": proxy})
+    return driver.WebSocket("ws://127.0.0.1:9/", proxies={"http": proxy})
 
 
 @pytest.mark.parametrize("kind", CONTROLS)
 @pytest.mark.parametrize("phase", ["tcp", "tls", "http proxy", "socks proxy", "upgrade"])
-def test_control_while_connecting(phase, kind):
+def test_control_while_connecting(driver, phase, kind):
     server = StalledTCP() if phase == "tcp" else PHASE_SERVERS[phase]()
     with server:
-        websocket = phase_websocket(phase, server)
-        control = Control(websocket, kind)
+        websocket = phase_websocket(driver, phase, server)
+        control = Control(driver, websocket, kind)
         thread = control.later(server.reached)
         try:
-            events, took = run_until_end(websocket, control, connect_timeout=TIMEOUT * 3)
+            events, took = run_until_end(driver, websocket, control, connect_timeout=TIMEOUT * 3)
         finally:
             server.reached.set()
             thread.join(TIMEOUT)
@@ -245,20 +249,20 @@ def test_control_while_connecting(phase, kind):
 
 
 @pytest.mark.parametrize("kind", ["force", "close"])
-def test_control_on_the_connecting_event(kind):
+def test_control_on_the_connecting_event(driver, kind):
     with signalling_server(read_request) as server:
-        websocket = WebSocket(server.url())
-        control = Control(websocket, kind)
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, kind)
 
         def handler(ws, event):
             if event.name == "connecting":
                 control()
 
-        events, took = run_until_end(websocket, control, handler)
+        events, took = run_until_end(driver, websocket, control, handler)
     assert_ended_in_time(control, events, took, websocket)
 
 
-def test_close_while_connecting_is_sent_once_the_upgrade_completes():
+def test_close_while_connecting_is_sent_once_the_upgrade_completes(driver):
     """The documented promise: a close during the upgrade goes out as soon
     as the connection is ready, and the handshake completes normally."""
     reached = threading.Event()
@@ -274,18 +278,18 @@ def test_close_while_connecting_is_sent_once_the_upgrade_completes():
         sock.sendall(b"\x88\x02\x03\xe8")
 
     with RawServer(script) as server:
-        websocket = WebSocket(server.url())
-        control = Control(websocket, "close")
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, "close")
 
         def act():
             reached.wait(TIMEOUT)
-            control()
+            driver.call_from_thread(websocket, control)
             go.set()
 
         thread = threading.Thread(target=act)
         thread.start()
         try:
-            events, took = run_until_end(websocket, control)
+            events, took = run_until_end(driver, websocket, control)
         finally:
             go.set()
             thread.join(TIMEOUT)
@@ -318,7 +322,7 @@ def redirecting(requests):
 
 
 @pytest.mark.parametrize("kind", CONTROLS)
-def test_control_between_redirect_hops(kind):
+def test_control_between_redirect_hops(driver, kind):
     requests = []
     with WebSocketServer(redirecting(requests), handshake=False) as server:
         holder = {}
@@ -327,9 +331,9 @@ def test_control_between_redirect_hops(kind):
             if record["stage"] == "redirect":
                 holder["control"]()
 
-        websocket = WebSocket(server.url, trace=trace)
-        control = holder["control"] = Control(websocket, kind)
-        events, took = run_until_end(websocket, control)
+        websocket = driver.WebSocket(server.url, trace=trace)
+        control = holder["control"] = Control(driver, websocket, kind)
+        events, took = run_until_end(driver, websocket, control)
     assert_ended_in_time(control, events, took, websocket)
     if kind == "close":
         # Carried over to the next hop: sent once it is ready.
@@ -368,114 +372,97 @@ def upgraded_then_not_reading(started, read_slowly=False):
     return script
 
 
-def sender_thread(websocket, outcome):
-    def send():
-        try:
-            websocket.send_binary(b"\0" * BIG)
-        except Exception as error:
-            outcome["error"] = error
-        outcome["ended_at"] = monotonic()
-
-    thread = threading.Thread(target=send, name="lomond-test-sender")
-    thread.daemon = True
-    return thread
-
-
 @pytest.mark.parametrize("kind", CONTROLS)
-def test_control_while_another_thread_send_is_blocked(kind):
+def test_control_while_another_thread_send_is_blocked(driver, kind):
+    """With lomond.aio: another task's send."""
     started = threading.Event()
-    outcome = {}
+    senders = []
     with RawServer(upgraded_then_not_reading(started)) as server:
-        websocket = WebSocket(server.url())
-        control = Control(websocket, kind, is_open=True)
-        sender = sender_thread(websocket, outcome)
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, kind, is_open=True)
         polls = []
 
         def handler(ws, event):
             if event.name == "ready":
-                sender.start()
+                senders.append(driver.start_sender(ws, b"\0" * BIG))
             elif event.name == "poll" and started.is_set() and control.called_at is None:
                 # The loop goes on yielding Poll events while the send is
                 # blocked; after a few, the handler gives up.
                 polls.append(event)
                 if len(polls) == 3:
-                    assert sender.is_alive()
+                    assert senders[0].is_alive()
                     control()
 
         try:
-            events, took = run_until_end(websocket, control, handler, poll=0.05, send_timeout=0)
+            events, took = run_until_end(driver, websocket, control, handler, poll=0.05, send_timeout=0)
         finally:
-            sender.join(TIMEOUT)
+            for sender in senders:
+                sender.join()
+    assert_ended_in_time(control, events, took, websocket)
+    assert not events[-1].graceful
+    assert isinstance(senders[0].error, TransportFail), senders[0].error
+    assert senders[0].ended_at - control.called_at < control.bound
+
+
+@pytest.mark.parametrize("kind", CONTROLS)
+def test_control_while_the_loop_thread_send_is_blocked(driver, kind):
+    """With lomond.aio: the iterating task's own send."""
+    started = threading.Event()
+    outcome = {}
+    with RawServer(upgraded_then_not_reading(started)) as server:
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, kind, is_open=True)
+        thread = control.later(started)
+
+        def handler(ws, event):
+            if event.name == "ready":
+                driver.send_catching(ws, b"\0" * BIG, outcome)
+
+        try:
+            events, took = run_until_end(driver, websocket, control, handler, send_timeout=0)
+        finally:
+            started.set()
+            thread.join(TIMEOUT)
     assert_ended_in_time(control, events, took, websocket)
     assert not events[-1].graceful
     assert isinstance(outcome["error"], TransportFail), outcome
     assert outcome["ended_at"] - control.called_at < control.bound
 
 
-@pytest.mark.parametrize("kind", CONTROLS)
-def test_control_while_the_loop_thread_send_is_blocked(kind):
-    started = threading.Event()
-    outcome = {}
-    with RawServer(upgraded_then_not_reading(started)) as server:
-        websocket = WebSocket(server.url())
-        control = Control(websocket, kind, is_open=True)
-        thread = control.later(started)
-
-        def handler(ws, event):
-            if event.name == "ready":
-                try:
-                    ws.send_binary(b"\0" * BIG)
-                except TransportFail as error:
-                    outcome["error"] = error
-                    outcome["ended_at"] = monotonic()
-
-        try:
-            events, took = run_until_end(websocket, control, handler, send_timeout=0)
-        finally:
-            started.set()
-            thread.join(TIMEOUT)
-    assert_ended_in_time(control, events, took, websocket)
-    assert not events[-1].graceful
-    assert outcome["ended_at"] - control.called_at < control.bound
-
-
-def test_close_stops_a_send_to_a_server_that_reads_slowly():
+def test_close_stops_a_send_to_a_server_that_reads_slowly(driver):
     """A server that takes a little every half second never trips
     send_timeout; close() still ends the send within close_timeout."""
     started = threading.Event()
-    outcome = {}
+    senders = []
     with RawServer(upgraded_then_not_reading(started, read_slowly=True)) as server:
-        websocket = WebSocket(server.url())
-        control = Control(websocket, "close")
-        sender = sender_thread(websocket, outcome)
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, "close")
         control.later(started)
 
         def handler(ws, event):
             if event.name == "ready":
-                sender.start()
+                senders.append(driver.start_sender(ws, b"\0" * BIG))
 
         try:
-            events, took = run_until_end(websocket, control, handler, send_timeout=2)
+            events, took = run_until_end(driver, websocket, control, handler, send_timeout=2)
         finally:
-            sender.join(TIMEOUT)
+            for sender in senders:
+                sender.join()
     assert_ended_in_time(control, events, took, websocket)
     assert "close" in events[-1].reason
-    assert isinstance(outcome["error"], TransportFail)
-    assert outcome["ended_at"] - control.called_at < CLOSE_BOUND
+    assert isinstance(senders[0].error, TransportFail)
+    assert senders[0].ended_at - control.called_at < CLOSE_BOUND
 
 
 # -- exit_event under persist(), before the upgrade completes -----------------------
 
 
-def test_persist_exits_while_the_server_never_answers_the_upgrade():
+def test_persist_exits_while_the_server_never_answers_the_upgrade(driver):
     with signalling_server(read_request) as server:
-        exit_event = threading.Event()
-        websocket = WebSocket(server.url())
-        control = Control(websocket, "exit")
-        control.exit_event = exit_event
+        websocket = driver.WebSocket(server.url())
+        control = Control(driver, websocket, "exit")
         thread = control.later(server.reached)
-        with Watchdog(websocket):
-            events = list(persist(websocket, exit_event=exit_event, connect_timeout=TIMEOUT * 3))
+        events = driver.persist(websocket, exit_event=control.exit_event, connect_timeout=TIMEOUT * 3)
         took = monotonic() - control.called_at
         thread.join(TIMEOUT)
     assert took < PROMPT, took
@@ -485,7 +472,7 @@ def test_persist_exits_while_the_server_never_answers_the_upgrade():
 # -- SOCKS negotiation is bounded by connect_timeout ----------------------------------
 
 
-def test_socks_negotiation_is_bounded_by_connect_timeout():
+def test_socks_negotiation_is_bounded_by_connect_timeout(driver):
     def dripping_socks5(sock):
         sock.recv(3)
         # A valid answer, one byte every 0.6 s: each read succeeds in time,
@@ -497,10 +484,9 @@ def test_socks_negotiation_is_bounded_by_connect_timeout():
         drain(sock)
 
     with RawServer(dripping_socks5) as proxy:
-        websocket = WebSocket("ws://127.0.0.1:9/", proxies={"http": "socks5://127.0.0.1:{}".format(proxy.port)})
+        websocket = driver.WebSocket("ws://127.0.0.1:9/", proxies={"http": "socks5://127.0.0.1:{}".format(proxy.port)})
         started = monotonic()
-        with Watchdog(websocket):
-            events = list(websocket.connect(connect_timeout=1, ping_rate=0))
+        events = driver.run(websocket, connect_timeout=1)
         took = monotonic() - started
     assert names(events) == ["connecting", "connect_fail"]
     assert took < 1 + PROMPT, took
@@ -509,6 +495,9 @@ def test_socks_negotiation_is_bounded_by_connect_timeout():
 
 
 # -- No user code under the lock ------------------------------------------------------
+#
+# The blocking driver's concern: lomond.aio has no lock, and its sends are
+# coroutines that a log handler can't call.
 
 
 class SendingHandler(logging.Handler):
@@ -591,7 +580,7 @@ def test_a_trace_callback_may_send_over_the_same_websocket(echo_server):
 # -- graceful means the closing handshake completed -----------------------------------
 
 
-def test_graceful_after_the_handshake_even_if_the_server_resets_tcp():
+def test_graceful_after_the_handshake_even_if_the_server_resets_tcp(driver):
     def close_then_reset(sock):
         accept_upgrade(sock)
         sock.sendall(b"\x88\x02\x03\xe8")  # close 1000
@@ -602,8 +591,6 @@ def test_graceful_after_the_handshake_even_if_the_server_resets_tcp():
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     with RawServer(close_then_reset) as server:
-        websocket = WebSocket(server.url())
-        with Watchdog(websocket):
-            events = list(websocket.connect(ping_rate=0))
+        events = driver.run(driver.WebSocket(server.url()))
     assert names(events)[-2:] == ["closing", "disconnected"]
     assert events[-1].graceful, events[-1]
