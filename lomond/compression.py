@@ -7,7 +7,7 @@ a :class:`Deflate`, the codec that compresses and decompresses messages.
 
 import zlib
 
-from .errors import CompressionParameterError, PayloadTooLarge, ProtocolError
+from .errors import CompressionParameterError, ProtocolError
 from .extension import format_extension
 from .status import Status
 
@@ -249,10 +249,12 @@ class Deflate(object):
         """Inflate the next piece of a compressed message.
 
         :param bytes data: A frame payload of the message.
-        :param int limit: The most bytes of output allowed, or None.
+        :param int limit: The most bytes of output the message has room
+            for, or None.
+        :returns: The output, cut at ``limit + 1`` bytes: more than
+            ``limit`` means the message is over its limit (the caller says
+            so), and the rest is never inflated.
         :rtype: bytes
-        :raises lomond.errors.PayloadTooLarge: Past the limit, before the
-            excess is allocated.
         :raises lomond.errors.ProtocolError: If the data isn't deflate.
         """
         decompressor = self._decompressor
@@ -269,6 +271,8 @@ class Deflate(object):
 
         :param bytes data: The frame payload.
         :param int limit: The most bytes of output allowed, or None.
+        :returns: The output, cut at ``limit + 1`` bytes as for
+            :meth:`decompress`.
         :rtype: bytes
         """
         decompressor = self._decompressor
@@ -283,6 +287,8 @@ class Deflate(object):
         """End a compressed message: inflate the removed tail.
 
         :param int limit: The most bytes of output still allowed, or None.
+        :returns: The output, cut at ``limit + 1`` bytes as for
+            :meth:`decompress`.
         :rtype: bytes
         """
         decompressor = self._decompressor
@@ -305,16 +311,18 @@ def _stream_ended(decompressor):
 
 
 def _inflate(decompressor, data, limit):
-    """Inflate ``data``, refusing more than ``limit`` bytes of output."""
+    """Inflate ``data``, stopping one byte past ``limit`` bytes of output.
+
+    The byte past the limit is what tells the caller the message is too
+    large; zlib keeps the rest of the input unread, so a compression bomb
+    never inflates beyond it.
+    """
     try:
         if limit is None:
             return decompressor.decompress(data)
-        output = decompressor.decompress(data, limit + 1)
+        return decompressor.decompress(data, limit + 1)
     except zlib.error as error:
         raise ProtocolError(
             "compressed message is not valid deflate data ({})".format(error),
             Status.BAD_DATA,
         )
-    if len(output) > limit:
-        raise PayloadTooLarge("decompressed message is over the size limit")
-    return output

@@ -94,6 +94,7 @@ class MessageAssembler(object):
         if frame.fin:
             # A whole compressed message in one frame.
             data = self.deflate.decompress_message(frame.payload, self.max_size)
+            self._check_size(len(data))
             if opcode == _TEXT:
                 return Text(decode_utf8(data))
             return Binary(data)
@@ -122,11 +123,7 @@ class MessageAssembler(object):
         """Check the next piece of the message and keep it."""
         size = len(data)
         self._size += size
-        max_size = self.max_size
-        if max_size is not None and self._size > max_size:
-            raise PayloadTooLarge(
-                "message is over the limit of {} bytes".format(max_size)
-            )
+        self._check_size(self._size)
         if self._validator is not None:
             self._validator.validate(data, final)
         if size >= GATHER_SIZE:
@@ -140,6 +137,12 @@ class MessageAssembler(object):
             if len(gathered) >= GATHER_SIZE:
                 self._parts.append(bytes(gathered))
                 self._gathered = bytearray()
+
+    def _check_size(self, size):
+        """The size limit of a message, whether it came compressed or not."""
+        max_size = self.max_size
+        if max_size is not None and size > max_size:
+            raise PayloadTooLarge("message is over the limit of {} bytes".format(max_size))
 
     def _finish(self):
         """Join the pieces of the message that just ended into its event."""

@@ -202,6 +202,26 @@ def test_compressed_message_over_max_size():
     assert_error(frames, PayloadTooLarge, 1009, 0, deflate=Deflate(), max_size=1000)
 
 
+@pytest.mark.parametrize(
+    "frames, options",
+    [
+        (fragments(BINARY, [b"x" * 600, b"y" * 401]), {}),
+        (fragments(TEXT, [b"x" * 600, b"y" * 401]), {}),
+        (compressed_frames(Deflate(), BINARY, b"z" * 1001, count=1), {"deflate": Deflate()}),
+        (compressed_frames(Deflate(), TEXT, b"z" * 1001, count=3), {"deflate": Deflate()}),
+        (fragments(BINARY, flushed_parts([b"a" * 600, b"b" * 600]), rsv1=True), {"deflate": Deflate()}),
+    ],
+    ids=["fragments", "text fragments", "compressed", "compressed fragments", "inflating a later fragment"],
+)
+def test_one_message_for_the_limit_that_says_it(frames, options):
+    assembler = MessageAssembler(max_size=1000, **options)
+    with pytest.raises(PayloadTooLarge) as info:
+        for frame in frames:
+            assembler.feed(frame)
+    assert str(info.value) == "message is over the limit of 1000 bytes"
+    assert info.value.code == 1009
+
+
 def test_decompression_bomb():
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     megabyte = b"\x00" * (1024 * 1024)
