@@ -210,6 +210,22 @@ def test_no_max_size():
     assert frames == [] and parser.error is None
 
 
+# Memory between frames
+
+
+def test_large_frames_in_a_row_share_a_buffer_that_a_small_frame_releases():
+    parser = FrameParser()
+    payload = b"x" * (8 * 1024 * 1024)
+    spares = []
+    for _ in range(3):
+        assert parser.feed(encode_frame(Opcode.BINARY, payload)) == [Frame(Opcode.BINARY, payload)]
+        spares.append(parser._spare)
+    assert spares[0] is not None and spares.count(spares[0]) == 3
+    assert parser.feed(encode_frame(Opcode.TEXT, b"small")) == [Frame(Opcode.TEXT, b"small")]
+    buffers = [value for value in vars(parser).values() if isinstance(value, bytearray)]
+    assert [len(buffer) for buffer in buffers] == [FrameParser.buffer_size]
+
+
 # Errors don't raise out of feed()
 
 
