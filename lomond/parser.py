@@ -63,16 +63,28 @@ class ReadUntil(object):
     :param bytes sep: The separator to look for.
     :param int limit: The most bytes to accept (separator included) before
         failing with :class:`ParseOverflow`.
+    :param str overflow: The message of that error, if the default (which
+        names the separator and the limit) would not say what is wrong.
     """
 
-    __slots__ = ["sep", "limit"]
+    __slots__ = ["sep", "limit", "overflow"]
 
-    def __init__(self, sep, limit):
+    def __init__(self, sep, limit, overflow=None):
         self.sep = sep
         self.limit = limit
+        self.overflow = overflow
 
     def __repr__(self):
         return "ReadUntil({!r}, {!r})".format(self.sep, self.limit)
+
+    def overflowed(self):
+        """The error for bytes that reach the limit without the separator.
+
+        :rtype: ParseOverflow
+        """
+        if self.overflow is not None:
+            return ParseOverflow(self.overflow)
+        return ParseOverflow("no {!r} within {} bytes".format(self.sep, self.limit))
 
 
 class Parser(object):
@@ -294,16 +306,12 @@ class Parser(object):
                     index = buf.find(sep, max(start, self._scan), end)
                     if index < 0:
                         if end - start >= request.limit:
-                            raise ParseOverflow(
-                                "no {!r} within {} bytes".format(sep, request.limit)
-                            )
+                            raise request.overflowed()
                         self._scan = max(start, end - len(sep) + 1)
                         break
                     stop = index + len(sep)
                     if stop - start > request.limit:
-                        raise ParseOverflow(
-                            "no {!r} within {} bytes".format(sep, request.limit)
-                        )
+                        raise request.overflowed()
                     data = view[start:stop].tobytes()
                 start = stop
                 self._scan = start

@@ -187,6 +187,18 @@ def test_overflow_without_separator(split):
     assert parser.is_finished
 
 
+def test_overflow_can_say_what_was_too_long():
+    class Lines(Parser):
+        def parse(self):
+            yield (yield ReadUntil(b"\n", 8, "line over 8 bytes"))
+
+    for data in [b"x" * 8, b"x" * 8 + b"\n"]:
+        parser = Lines()
+        assert parser.feed(data) == []
+        assert isinstance(parser.error, ParseOverflow)
+        assert str(parser.error) == "line over 8 bytes"
+
+
 def test_overflow_waits_for_the_limit():
     parser = Records()
     parser.feed(b"L" + b"x" * 63)
