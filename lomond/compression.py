@@ -7,7 +7,7 @@ a :class:`Deflate`, the codec that compresses and decompresses messages.
 
 import zlib
 
-from .errors import CompressionParameterError, PayloadTooLarge, ProtocolError
+from .errors import CompressionParameterError, ProtocolError
 from .extension import format_extension
 from .status import Status
 
@@ -95,6 +95,10 @@ class PerMessageDeflate(object):
 
         :rtype: str
         """
+        return ", ".join(format_extension(EXTENSION_NAME, params) for params in self._offers())
+
+    def _offers(self):
+        """The offers, in order of preference, as ``(name, value)`` lists."""
         params = []
         if self.server_no_context_takeover:
             params.append(("server_no_context_takeover", None))
@@ -104,10 +108,7 @@ class PerMessageDeflate(object):
             params.append(("server_max_window_bits", str(self.server_max_window_bits)))
         client_bits = self.client_max_window_bits
         params.append(("client_max_window_bits", None if client_bits is None else str(client_bits)))
-        offers = [format_extension(EXTENSION_NAME, params)]
-        if self.fallback:
-            offers.append(EXTENSION_NAME)
-        return ", ".join(offers)
+        return [params, []] if self.fallback else [params]
 
     def accept(self, params):
         """Check the server's answer and build the codec.
@@ -130,14 +131,6 @@ class PerMessageDeflate(object):
 
         server_bits = self._window(seen, "server_max_window_bits")
         client_bits = self._window(seen, "client_max_window_bits")
-        if client_bits is not None:
-            # RFC 7692 7.1.2.2: only if we offered it (the first offer always
-            # does), and no larger than the value we offered.
-            limit = self.client_max_window_bits
-            if limit is not None and client_bits > limit:
-                raise CompressionParameterError(
-                    "client_max_window_bits={} is over the {} offered".format(client_bits, limit)
-                )
 
         unknown = sorted(
             set(seen)
@@ -152,6 +145,12 @@ class PerMessageDeflate(object):
         )
         if unknown:
             raise CompressionParameterError("unknown parameter {}".format(unknown[0]))
+
+        # The answer doesn't say which offer it accepts: it must fit one.
+        # When none fits, the first offer's reason is the one to give.
+        misfits = [_misfit(dict(offer), server_bits, client_bits) for offer in self._offers()]
+        if None not in misfits:
+            raise CompressionParameterError(misfits[0])
 
         return Deflate(
             decompress_wbits=15 if server_bits is None else server_bits,
@@ -178,6 +177,44 @@ class PerMessageDeflate(object):
         if value is None or value not in _WINDOW_VALUES:
             raise CompressionParameterError("invalid {}={!r}".format(name, value))
         return _WINDOW_VALUES[value]
+
+
+def _misfit(offered, server_bits, client_bits):
+    """Why an answer's window sizes can't accept an offer, or None.
+
+    :param dict offered: The offer's parameters (name to value).
+    :param int server_bits: The answer's ``server_max_window_bits``, or
+        None.
+    :param int client_bits: The answer's ``client_max_window_bits``, or
+        None.
+    :rtype: str
+    """
+    if client_bits is not None:
+        # RFC 7692 7.1.2.2: "If a received extension negotiation offer
+        # doesn't have the "client_max_window_bits" extension parameter,
+        # the corresponding extension negotiation response to the offer
+        # MUST NOT include the "client_max_window_bits" extension
+        # parameter." With a value in the offer, the server may answer
+        # "with a value equal to or smaller than the received value".
+        if "client_max_window_bits" not in offered:
+            return "answer has client_max_window_bits, which no offer carried"
+        limit = offered["client_max_window_bits"]
+        if limit is not None and client_bits > int(limit):
+            return "client_max_window_bits={} is over the {} offered".format(client_bits, limit)
+    limit = offered.get("server_max_window_bits")
+    if server_bits is not None and limit is not None and server_bits > int(limit):
+        # RFC 7692 7.1.2.1: "A server accepts an extension negotiation
+        # offer with this parameter by including the
+        # "server_max_window_bits" extension parameter in the extension
+        # negotiation response to send back to the client with the same or
+        # smaller value as the offer." Without it in the offer, any value
+        # is fine: "A server MAY include the "server_max_window_bits"
+        # extension parameter in an extension negotiation response even
+        # if the extension negotiation offer being accepted by the
+        # response didn't include the "server_max_window_bits" extension
+        # parameter."
+        return "server_max_window_bits={} is over the {} offered".format(server_bits, limit)
+    return None
 
 
 class Deflate(object):
@@ -249,10 +286,12 @@ class Deflate(object):
         """Inflate the next piece of a compressed message.
 
         :param bytes data: A frame payload of the message.
-        :param int limit: The most bytes of output allowed, or None.
+        :param int limit: The most bytes of output the message has room
+            for, or None.
+        :returns: The output, cut at ``limit + 1`` bytes: more than
+            ``limit`` means the message is over its limit (the caller says
+            so), and the rest is never inflated.
         :rtype: bytes
-        :raises lomond.errors.PayloadTooLarge: Past the limit, before the
-            excess is allocated.
         :raises lomond.errors.ProtocolError: If the data isn't deflate.
         """
         decompressor = self._decompressor
@@ -269,6 +308,8 @@ class Deflate(object):
 
         :param bytes data: The frame payload.
         :param int limit: The most bytes of output allowed, or None.
+        :returns: The output, cut at ``limit + 1`` bytes as for
+            :meth:`decompress`.
         :rtype: bytes
         """
         decompressor = self._decompressor
@@ -283,6 +324,8 @@ class Deflate(object):
         """End a compressed message: inflate the removed tail.
 
         :param int limit: The most bytes of output still allowed, or None.
+        :returns: The output, cut at ``limit + 1`` bytes as for
+            :meth:`decompress`.
         :rtype: bytes
         """
         decompressor = self._decompressor
@@ -305,16 +348,18 @@ def _stream_ended(decompressor):
 
 
 def _inflate(decompressor, data, limit):
-    """Inflate ``data``, refusing more than ``limit`` bytes of output."""
+    """Inflate ``data``, stopping one byte past ``limit`` bytes of output.
+
+    The byte past the limit is what tells the caller the message is too
+    large; zlib keeps the rest of the input unread, so a compression bomb
+    never inflates beyond it.
+    """
     try:
         if limit is None:
             return decompressor.decompress(data)
-        output = decompressor.decompress(data, limit + 1)
+        return decompressor.decompress(data, limit + 1)
     except zlib.error as error:
         raise ProtocolError(
             "compressed message is not valid deflate data ({})".format(error),
             Status.BAD_DATA,
         )
-    if len(output) > limit:
-        raise PayloadTooLarge("decompressed message is over the size limit")
-    return output

@@ -21,6 +21,90 @@ _unpack_large = struct.Struct("!Q").unpack
 _DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY)
 
 
+def header_error(first, second, allow_rsv1=False, expect_mask=0):
+    """Say which rule the first two bytes of a frame header break, if any.
+
+    The one home of the header rules: :meth:`FrameParser.parse` raises
+    with the message, and the fast path's table is built from it.
+
+    :param int first: The first header byte (FIN, RSV1-3, opcode).
+    :param int second: The second header byte (MASK, 7-bit length).
+    :param bool allow_rsv1: True when compression was negotiated.
+    :param int expect_mask: 0x80 if frames must be masked, else 0.
+    :returns: What is wrong (close code 1002), or None.
+    :rtype: str
+    """
+    opcode = first & 0x0F
+    if first & 0x30:
+        # RFC 6455 5.2: RSV2 and RSV3 are zero unless an extension
+        # defines them, and none that Lomond negotiates does.
+        return "RSV2 or RSV3 set without an extension"
+    if first & 0x40 and not (allow_rsv1 and opcode in _DATA_OPCODES):
+        # RFC 7692 6: only the first frame of a compressed message has
+        # RSV1: never a continuation or control frame, and never without
+        # the extension.
+        return "RSV1 set on a {} frame{}".format(
+            Opcode.to_str(opcode).lower(), "" if allow_rsv1 else " without compression"
+        )
+    if opcode in reserved_opcodes:
+        return "reserved opcode {}".format(opcode)
+    if second & 0x80 != expect_mask:
+        # RFC 6455 5.1: a client closes the connection on a masked frame
+        # from the server (and a server on an unmasked one).
+        return "unmasked frame from the client" if expect_mask else "masked frame from the server"
+    if opcode >= Opcode.CLOSE:
+        # RFC 6455 5.5: control frames are never fragmented and carry at
+        # most 125 bytes.
+        if not first & 0x80:
+            return "fragmented control frame"
+        if second & 0x7F > 125:
+            return "control frame over 125 bytes"
+    return None
+
+
+def length_error(length, max_size):
+    """Say why a frame's payload length is refused, if it is.
+
+    :returns: What is wrong (close code 1009), or None.
+    :rtype: str
+    """
+    if max_size is not None and length > max_size:
+        return "frame of {} bytes is over the limit of {} bytes".format(length, max_size)
+    return None
+
+
+_fast_tables = {}
+
+
+def fast_path_table(allow_rsv1, max_size):
+    """For each first header byte, how many second bytes the fast path takes.
+
+    The fast path decodes an unmasked frame whose second byte is below
+    ``table[first]``: the second bytes that pass :func:`header_error` and
+    :func:`length_error` from 0 up, stopping before 127 (a 64-bit length,
+    left to parse()). 126, a 16-bit length, is included when the rules
+    allow it; the fast path then checks that length against ``max_size``.
+
+    :param bool allow_rsv1: True when compression was negotiated.
+    :param int max_size: The frame parser's limit, or None.
+    :rtype: tuple
+    """
+    # Above 125 bytes, max_size no longer changes the table.
+    key = (bool(allow_rsv1), None if max_size is None else min(max_size, 126))
+    table = _fast_tables.get(key)
+    if table is None:
+        limits = []
+        for first in range(256):
+            second = 0
+            while second < 127 and header_error(first, second, allow_rsv1) is None:
+                if second < 126 and length_error(second, max_size) is not None:
+                    break
+                second += 1
+            limits.append(second)
+        table = _fast_tables[key] = tuple(limits)
+    return table
+
+
 class FrameParser(Parser):
     """Parse a stream of frames.
 
@@ -42,6 +126,11 @@ class FrameParser(Parser):
         self.server_role = server_role
         # The fast path below reads unmasked (server) frames only.
         self.pause_at_boundary = not server_role
+        if not server_role:
+            self._fast_table = fast_path_table(rsv1, max_size)
+            # The largest 16-bit length the fast path takes (length_error's
+            # rule, applied to the one length form the table can't see).
+            self._fast_medium = 0xFFFF if max_size is None else max_size
         super(FrameParser, self).__init__()
 
     def _run(self, results):
@@ -66,36 +155,29 @@ class FrameParser(Parser):
         view = self._view
         start = self._start
         end = self._end
-        max_size = self.max_size
-        allow_rsv1 = self.rsv1
+        table = self._fast_table
+        max_medium = self._fast_medium
         append = results.append
         while end - start >= 2:
             first = buf[start]
             length = buf[start + 1]
-            # RSV2/RSV3, a mask bit (length >= 128) or a 64-bit length: slow.
-            if first & 0x30 or length > 126:
-                break
-            opcode = first & 0x0F
-            # Reserved opcodes (3-7, 11-15), and control frames that are
-            # fragmented or use more than the 7-bit length (RFC 6455 5.5):
-            # all for parse().
-            if opcode > 2 and (opcode < 8 or opcode > 10 or not first & 0x80 or length > 125):
+            # Every header rule, from one lookup: whatever the table
+            # doesn't take is parse()'s, which says what is wrong.
+            if length >= table[first]:
                 break
             if length == 126:
                 if end - start < 4:
                     break
                 length = (buf[start + 2] << 8) | buf[start + 3]
+                if length > max_medium:
+                    break
                 header = 4
             else:
                 header = 2
-            if first & 0x40 and not (allow_rsv1 and 0 < opcode < 3):
-                break
-            if max_size is not None and length > max_size:
-                break
             stop = start + header + length
             if stop > end:
                 break
-            append(Frame(opcode, view[start + header : stop].tobytes(), first & 0x80 == 0x80, first & 0x40 == 0x40))
+            append(Frame(first & 0x0F, view[start + header : stop].tobytes(), first & 0x80 == 0x80, first & 0x40 == 0x40))
             start = stop
         self._start = self._scan = start
 
@@ -107,43 +189,11 @@ class FrameParser(Parser):
             self.at_boundary = True
             first, second = _unpack_small((yield 2))
             self.at_boundary = False
-            fin = first & 0x80 == 0x80
-            rsv1 = first & 0x40 == 0x40
-            opcode = first & 0x0F
+            error = header_error(first, second, allow_rsv1, expect_mask)
+            if error is not None:
+                raise CriticalProtocolError(error)
+
             length = second & 0x7F
-
-            if first & 0x30:
-                # RFC 6455 5.2: RSV2 and RSV3 are zero unless an extension
-                # defines them, and none that Lomond negotiates does.
-                raise CriticalProtocolError("RSV2 or RSV3 set without an extension")
-            if rsv1 and not (allow_rsv1 and opcode in _DATA_OPCODES):
-                # RFC 7692 6: only the first frame of a compressed message
-                # has RSV1: never a continuation or control frame, and
-                # never without the extension.
-                raise CriticalProtocolError(
-                    "RSV1 set on a {} frame{}".format(
-                        Opcode.to_str(opcode).lower(),
-                        "" if allow_rsv1 else " without compression",
-                    )
-                )
-            if opcode in reserved_opcodes:
-                raise CriticalProtocolError("reserved opcode {}".format(opcode))
-            if second & 0x80 != expect_mask:
-                # RFC 6455 5.1: a client closes the connection on a masked
-                # frame from the server (and a server on an unmasked one).
-                raise CriticalProtocolError(
-                    "masked frame from the server"
-                    if not expect_mask
-                    else "unmasked frame from the client"
-                )
-            if opcode >= Opcode.CLOSE:
-                # RFC 6455 5.5: control frames are never fragmented and
-                # carry at most 125 bytes.
-                if not fin:
-                    raise CriticalProtocolError("fragmented control frame")
-                if length > 125:
-                    raise CriticalProtocolError("control frame over 125 bytes")
-
             if length == 126:
                 (length,) = _unpack_medium((yield 2))
             elif length == 127:
@@ -152,17 +202,13 @@ class FrameParser(Parser):
                     # RFC 6455 5.2: the most significant bit must be 0.
                     raise CriticalProtocolError("frame length over 2**63")
                 length = int(length)
-            if max_size is not None and length > max_size:
-                raise CriticalProtocolError(
-                    "frame of {} bytes is over the limit of {} bytes".format(
-                        length, max_size
-                    ),
-                    Status.MESSAGE_TOO_LARGE,
-                )
+            error = length_error(length, max_size)
+            if error is not None:
+                raise CriticalProtocolError(error, Status.MESSAGE_TOO_LARGE)
 
             if expect_mask:
                 mask_key = yield 4
                 payload = mask(mask_key, (yield length)) if length else b""
             else:
                 payload = (yield length) if length else b""
-            yield Frame(opcode, payload, fin, rsv1)
+            yield Frame(first & 0x0F, payload, first & 0x80 == 0x80, first & 0x40 == 0x40)

@@ -15,6 +15,14 @@ from .utf8 import Utf8Decoder, decode_utf8
 _TEXT = Opcode.TEXT
 _CONTINUATION = Opcode.CONTINUATION
 
+#: Pieces of a fragmented message smaller than this are copied together
+#: into chunks of about this size. A bytes object costs some 40 bytes
+#: besides its data, so keeping each small fragment on its own would make
+#: memory follow the number of fragments instead of the payload (millions
+#: of empty or 1-byte fragments fit under any size limit). Larger pieces
+#: are kept as they arrive and copied once, by the final join.
+GATHER_SIZE = 4096
+
 
 class MessageAssembler(object):
     """Reassemble data frames into Text and Binary events.
@@ -23,16 +31,33 @@ class MessageAssembler(object):
         decompression, or None for no limit.
     :param deflate: The negotiated :class:`~lomond.compression.Deflate`
         codec, or None without compression.
+
+    A fragmented message costs memory in proportion to its payload, not
+    to its number of fragments: its text is checked as it arrives (so
+    invalid UTF-8 fails at the first bad fragment) but decoded once, at
+    the end.
     """
+
+    __slots__ = [
+        "max_size",
+        "deflate",
+        "_opcode",
+        "_compressed",
+        "_parts",
+        "_gathered",
+        "_size",
+        "_validator",
+    ]
 
     def __init__(self, max_size=None, deflate=None):
         self.max_size = max_size
         self.deflate = deflate
         self._opcode = None  # of the fragmented message in progress
         self._compressed = False
-        self._parts = []
+        self._parts = []  # pieces of at least GATHER_SIZE bytes
+        self._gathered = bytearray()  # small pieces, copied together
         self._size = 0
-        self._decoder = None
+        self._validator = None
 
     @property
     def in_progress(self):
@@ -69,42 +94,71 @@ class MessageAssembler(object):
         if frame.fin:
             # A whole compressed message in one frame.
             data = self.deflate.decompress_message(frame.payload, self.max_size)
+            self._check_size(len(data))
             if opcode == _TEXT:
                 return Text(decode_utf8(data))
             return Binary(data)
         self._opcode = opcode
         self._compressed = frame.rsv1
-        self._decoder = Utf8Decoder() if opcode == _TEXT else None
+        self._validator = Utf8Decoder() if opcode == _TEXT else None
         return self._add(frame)
 
     def _add(self, frame):
-        data = frame.payload
-        max_size = self.max_size
+        fin = frame.fin
         if self._compressed:
             deflate = self.deflate
+            max_size = self.max_size
             room = None if max_size is None else max_size - self._size
-            data = deflate.decompress(data, room)
-            if frame.fin:
-                data += deflate.finish(None if room is None else room - len(data))
-        self._size += len(data)
-        if max_size is not None and self._size > max_size:
-            raise PayloadTooLarge(
-                "message is over the limit of {} bytes".format(max_size)
-            )
-        if self._decoder is not None:
-            self._parts.append(self._decoder.decode(data, frame.fin))
+            self._keep(deflate.decompress(frame.payload, room), False)
+            if fin:
+                room = None if max_size is None else max_size - self._size
+                self._keep(deflate.finish(room), True)
         else:
-            self._parts.append(data)
-        if not frame.fin:
+            self._keep(frame.payload, fin)
+        if not fin:
             return None
+        return self._finish()
+
+    def _keep(self, data, final):
+        """Check the next piece of the message and keep it."""
+        size = len(data)
+        self._size += size
+        self._check_size(self._size)
+        if self._validator is not None:
+            self._validator.validate(data, final)
+        if size >= GATHER_SIZE:
+            if self._gathered:
+                self._parts.append(bytes(self._gathered))
+                self._gathered = bytearray()
+            self._parts.append(data)
+        elif size:
+            gathered = self._gathered
+            gathered += data
+            if len(gathered) >= GATHER_SIZE:
+                self._parts.append(bytes(gathered))
+                self._gathered = bytearray()
+
+    def _check_size(self, size):
+        """The size limit of a message, whether it came compressed or not."""
+        max_size = self.max_size
+        if max_size is not None and size > max_size:
+            raise PayloadTooLarge("message is over the limit of {} bytes".format(max_size))
+
+    def _finish(self):
+        """Join the pieces of the message that just ended into its event."""
         parts = self._parts
+        if self._gathered:
+            parts.append(bytes(self._gathered))
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         if self._opcode == _TEXT:
-            event = Text(parts[0] if len(parts) == 1 else "".join(parts))
+            # Checked piece by piece as it arrived: only decoding is left.
+            event = Text(data.decode("utf-8"))
         else:
-            event = Binary(parts[0] if len(parts) == 1 else b"".join(parts))
+            event = Binary(data)
         self._opcode = None
         self._compressed = False
         self._parts = []
+        self._gathered = bytearray()
         self._size = 0
-        self._decoder = None
+        self._validator = None
         return event

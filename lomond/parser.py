@@ -37,6 +37,13 @@ There are two ways to give a parser bytes:
   buffer of its own, so a big payload is received straight into the memory
   that becomes its value instead of passing through the receive buffer.
 
+Memory follows the traffic. The large-read buffer is kept for the next
+large read (warm memory is much cheaper than fresh pages), and the receive
+buffer grows when an item needs it. Both go back to the initial sizes at
+an item boundary with little data waiting, if no large read or growth has
+happened since the boundary before: back-to-back large items reuse one
+buffer, and the first small item after them lets it go.
+
 The generator code must run on Python 2.7: no ``yield from`` and no
 ``return value``.
 """
@@ -56,16 +63,28 @@ class ReadUntil(object):
     :param bytes sep: The separator to look for.
     :param int limit: The most bytes to accept (separator included) before
         failing with :class:`ParseOverflow`.
+    :param str overflow: The message of that error, if the default (which
+        names the separator and the limit) would not say what is wrong.
     """
 
-    __slots__ = ["sep", "limit"]
+    __slots__ = ["sep", "limit", "overflow"]
 
-    def __init__(self, sep, limit):
+    def __init__(self, sep, limit, overflow=None):
         self.sep = sep
         self.limit = limit
+        self.overflow = overflow
 
     def __repr__(self):
         return "ReadUntil({!r}, {!r})".format(self.sep, self.limit)
+
+    def overflowed(self):
+        """The error for bytes that reach the limit without the separator.
+
+        :rtype: ParseOverflow
+        """
+        if self.overflow is not None:
+            return ParseOverflow(self.overflow)
+        return ParseOverflow("no {!r} within {} bytes".format(self.sep, self.limit))
 
 
 class Parser(object):
@@ -95,6 +114,7 @@ class Parser(object):
         self._target = None  # memoryview receiving a large read
         self._target_size = 0  # the size of that read
         self._spare = None  # the kept large-read buffer
+        self._busy = False  # a large read or growth since the last _settle()
         self._filled = 0  # bytes already in the target
         self._extra = b""  # fed after the generator finished
         if self.buffer_size < 8:
@@ -191,6 +211,7 @@ class Parser(object):
                 buf[:pending] = self._view[start:end]
                 self._buf = buf
                 self._view = memoryview(buf)
+                self._busy = True
             else:
                 # Same-length slice assignment: moves bytes, never resizes.
                 self._buf[:pending] = self._buf[start:end]
@@ -223,6 +244,12 @@ class Parser(object):
             self._end += count
         if self._request is not None:
             self._run(results)
+            if (
+                self.at_boundary
+                and self._target is None
+                and (self._spare is not None or len(self._buf) > self.buffer_size)
+            ):
+                self._settle()
         return results
 
     def unconsumed(self):
@@ -279,16 +306,12 @@ class Parser(object):
                     index = buf.find(sep, max(start, self._scan), end)
                     if index < 0:
                         if end - start >= request.limit:
-                            raise ParseOverflow(
-                                "no {!r} within {} bytes".format(sep, request.limit)
-                            )
+                            raise request.overflowed()
                         self._scan = max(start, end - len(sep) + 1)
                         break
                     stop = index + len(sep)
                     if stop - start > request.limit:
-                        raise ParseOverflow(
-                            "no {!r} within {} bytes".format(sep, request.limit)
-                        )
+                        raise request.overflowed()
                     data = view[start:stop].tobytes()
                 start = stop
                 self._scan = start
@@ -311,8 +334,35 @@ class Parser(object):
             self._end = end
             self._request = request
 
+    def _settle(self):
+        """Go back to the initial buffers once big ones are out of use.
+
+        Called at an item boundary after bytes arrive. A large read or a
+        growth since the last call keeps the buffers one more round (the
+        next item may be large too); otherwise the item since then was
+        small, and the memory is released.
+        """
+        if self._busy:
+            self._busy = False
+            return
+        start, end = self._start, self._end
+        pending = end - start
+        size = self.buffer_size
+        if pending > size // 2:
+            return
+        self._spare = None
+        if len(self._buf) > size:
+            buf = bytearray(size)
+            buf[:pending] = self._view[start:end]
+            self._buf = buf
+            self._view = memoryview(buf)
+            self._start = 0
+            self._end = pending
+            self._scan = max(0, self._scan - start)
+
     def _begin_large_read(self, size, start, end):
         """Move a partial large read into a target buffer of its own."""
+        self._busy = True
         spare = self._spare
         if spare is not None and len(spare) >= size:
             buffer = spare

@@ -52,7 +52,9 @@ class Response(object):
         self.raw = header_data
         self.body = body
         text = header_data.decode("latin-1")
-        lines = text.split("\r\n")
+        # RFC 7230 3.5: a recipient may take a lone LF as the end of a
+        # line and ignore a CR before it.
+        lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
         match = _STATUS_LINE.match(lines[0])
         if match is None:
             raise HandshakeError(
@@ -118,5 +120,16 @@ class ResponseParser(Parser):
     """
 
     def parse(self):
-        head = yield ReadUntil(b"\r\n\r\n", MAX_RESPONSE_HEAD)
-        yield Response(head)
+        # The head ends at the first empty line. Lines are read one at a
+        # time because either CRLF or a lone LF may end each one (RFC 7230
+        # 3.5); each read may use only what is left of the size limit.
+        lines = []
+        size = 0
+        overflow = "response head over {} bytes".format(MAX_RESPONSE_HEAD)
+        while True:
+            line = yield ReadUntil(b"\n", MAX_RESPONSE_HEAD - size, overflow)
+            lines.append(line)
+            size += len(line)
+            if line == b"\n" or line == b"\r\n":
+                break
+        yield Response(b"".join(lines))

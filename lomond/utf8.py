@@ -21,6 +21,9 @@ from .errors import Utf8Error
 
 _IncrementalDecoder = codecs.getincrementaldecoder("utf-8")
 
+# bytes.isascii() (Python 3.7 and later) scans without building any text.
+_HAS_ISASCII = hasattr(bytes, "isascii")
+
 # The range of the byte after each lead byte of a multi-byte sequence
 # (Unicode 15, table 3-7). Later bytes are always 80-BF.
 _SECOND_BYTE = {}
@@ -94,6 +97,22 @@ class Utf8Decoder(object):
         if held and not is_valid_prefix(held):
             raise Utf8Error("invalid UTF-8 in text: bad multi-byte sequence")
         return text
+
+    def validate(self, data, final=False):
+        """Check the next piece as :meth:`decode` does, keeping no text.
+
+        For a message decoded once it has all arrived: the check still
+        fails at the first bad piece. ASCII with nothing held back is
+        passed without decoding.
+
+        :param bytes data: The next bytes of the text (bytes or bytearray).
+        :param bool final: True when this is the last piece.
+        :raises lomond.errors.Utf8Error: As soon as the bytes seen so far
+            can't be valid UTF-8.
+        """
+        if _HAS_ISASCII and data.isascii() and not self._decoder.getstate()[0]:
+            return
+        self.decode(data, final)
 
 
 def decode_utf8(data):

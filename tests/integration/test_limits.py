@@ -32,7 +32,7 @@ def test_response_head_over_16_kib():
     with RawServer(script) as server:
         received = run(WebSocket(server.url()))
     assert names(received) == ["connecting", "connected", "disconnected"]
-    assert "invalid upgrade response" in received[-1].reason
+    assert "invalid upgrade response: response head over 16384 bytes" in received[-1].reason
 
 
 def test_too_many_response_headers():

@@ -4,7 +4,10 @@ import zlib
 import pytest
 
 from lomond.compression import Deflate, PerMessageDeflate
-from lomond.errors import CompressionParameterError, PayloadTooLarge, ProtocolError
+from lomond.errors import CompressionParameterError, ProtocolError
+from lomond.extension import parse_extensions
+from lomond.handshake import Handshake, accept_key, make_key
+from lomond.session import WebsocketSession
 
 TAIL = b"\x00\x00\xff\xff"
 
@@ -189,6 +192,104 @@ def test_client_window_larger_than_offered():
         PerMessageDeflate(client_max_window_bits=10).accept([("client_max_window_bits", "11")])
 
 
+# RFC 7692 7.1.2: window sizes in the answer, against the offers made.
+# The first offer always carries client_max_window_bits, the fallback
+# offer nothing: an answer that names client_max_window_bits can only
+# answer the first offer, and must then fit all of it.
+
+WINDOW_ANSWERS = [
+    # A server may limit its own window even if not asked to (7.1.2.1).
+    ({}, "server_max_window_bits=9", None),
+    ({"fallback": False}, "server_max_window_bits=15", None),
+    ({"client_max_window_bits": 12}, "server_max_window_bits=8", None),
+    # ... but when asked, to the value offered or less.
+    ({"server_max_window_bits": 10, "fallback": False}, "server_max_window_bits=10", None),
+    ({"server_max_window_bits": 10, "fallback": False}, "server_max_window_bits=8", None),
+    ({"server_max_window_bits": 10, "fallback": False}, "", None),
+    (
+        {"server_max_window_bits": 10, "fallback": False},
+        "server_max_window_bits=11",
+        "server_max_window_bits=11 is over the 10 offered",
+    ),
+    (
+        {"server_max_window_bits": 10, "client_max_window_bits": 9, "fallback": False},
+        "server_max_window_bits=15; client_max_window_bits=9",
+        "server_max_window_bits=15 is over the 10 offered",
+    ),
+    # With the fallback, a larger window answers the plain offer ...
+    ({"server_max_window_bits": 10}, "server_max_window_bits=11", None),
+    # ... unless client_max_window_bits ties the answer to the first offer.
+    (
+        {"server_max_window_bits": 10},
+        "server_max_window_bits=11; client_max_window_bits=15",
+        "server_max_window_bits=11 is over the 10 offered",
+    ),
+    ({"server_max_window_bits": 10}, "server_max_window_bits=9; client_max_window_bits=15", None),
+    # client_max_window_bits: offered with no value, any; with one, up to it.
+    ({}, "client_max_window_bits=15", None),
+    ({"fallback": False}, "client_max_window_bits=8", None),
+    ({"client_max_window_bits": 10}, "client_max_window_bits=10", None),
+    (
+        {"client_max_window_bits": 10},
+        "client_max_window_bits=11",
+        "client_max_window_bits=11 is over the 10 offered",
+    ),
+    (
+        {"client_max_window_bits": 10, "fallback": False},
+        "client_max_window_bits=15",
+        "client_max_window_bits=15 is over the 10 offered",
+    ),
+]
+
+
+def answer_session(options, params):
+    """A session that offered PerMessageDeflate(**options), fed the answer
+    ``permessage-deflate; <params>`` as bytes; returns its events."""
+    key = make_key(b"c" * 16)
+    handshake = Handshake("example.org", 80, "/", key=key, compression=PerMessageDeflate(**options))
+    session = WebsocketSession(handshake, random_bytes=lambda count: b"\0" * count)
+    session.start(0.0)
+    session.data_to_send()
+    extension = "permessage-deflate" + ("; " + params if params else "")
+    head = (
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: {}\r\n\r\n"
+    ).format(accept_key(key), extension)
+    return session, session.feed(head.encode("ascii"))
+
+
+@pytest.mark.parametrize("options, params, error", WINDOW_ANSWERS)
+def test_window_bits_in_the_answer(options, params, error):
+    session, received = answer_session(options, params)
+    if error is None:
+        assert [event.name for event in received] == ["ready"]
+        assert session.deflate is not None
+    else:
+        assert [event.name for event in received] == ["rejected", "disconnected"]
+        assert received[0].reason == error
+        with pytest.raises(CompressionParameterError) as info:
+            PerMessageDeflate(**options).accept(parse_extensions("permessage-deflate; " + params)[0][1])
+        assert str(info.value) == error
+
+
+def test_every_first_offer_carries_client_max_window_bits():
+    # So no answer breaks RFC 7692 7.1.2.2 by naming it alone: naming it
+    # picks the first offer, whose other parameters then apply.
+    for fallback in (True, False):
+        for bits in (None, 8, 15):
+            for server_bits in (None, 10):
+                offer = PerMessageDeflate(
+                    client_max_window_bits=bits, server_max_window_bits=server_bits, fallback=fallback
+                ).offer()
+                first = parse_extensions(offer)[0][1]
+                assert ("client_max_window_bits", None if bits is None else str(bits)) in first
+                assert [name for name, _params in parse_extensions(offer)] == ["permessage-deflate"] * (
+                    2 if fallback else 1
+                )
+                if fallback:
+                    assert parse_extensions(offer)[1][1] == []
+
+
 # The codec
 
 
@@ -298,17 +399,17 @@ def test_message_after_a_final_block(reset):
 def test_decompression_limit():
     payload = server_message(b"q" * 1000)
     assert inflate(Deflate(), payload, limit=1000) == b"q" * 1000
-    with pytest.raises(PayloadTooLarge) as info:
-        Deflate().decompress(payload, 999)
-    assert info.value.code == 1009
+    # One byte past the limit tells the caller the message is over it.
+    assert Deflate().decompress(payload, 999) == b"q" * 1000
+    assert Deflate().decompress(payload, 10) == b"q" * 11
 
 
 def test_decompression_limit_stops_early():
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     bomb = b"".join(compressor.compress(b"\x00" * 1024 * 1024) for _ in range(20))
     bomb += compressor.flush(zlib.Z_SYNC_FLUSH)
-    with pytest.raises(PayloadTooLarge):
-        Deflate().decompress(bomb, 1024)
+    assert len(Deflate().decompress(bomb, 1024)) == 1025
+    assert len(Deflate().decompress_message(bomb, 0)) == 1
 
 
 def cut_stored_block():
@@ -327,8 +428,10 @@ def test_finish_output():
 def test_finish_limit():
     receiver = Deflate()
     assert receiver.decompress(cut_stored_block(), 4) == b"abcd"
-    with pytest.raises(PayloadTooLarge):
-        receiver.finish(3)
+    assert receiver.finish(3) == TAIL
+    receiver = Deflate()
+    receiver.decompress(cut_stored_block(), 4)
+    assert receiver.finish(2) == TAIL[:3]
 
 
 def test_invalid_data():

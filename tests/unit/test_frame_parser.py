@@ -210,6 +210,22 @@ def test_no_max_size():
     assert frames == [] and parser.error is None
 
 
+# Memory between frames
+
+
+def test_large_frames_in_a_row_share_a_buffer_that_a_small_frame_releases():
+    parser = FrameParser()
+    payload = b"x" * (8 * 1024 * 1024)
+    spares = []
+    for _ in range(3):
+        assert parser.feed(encode_frame(Opcode.BINARY, payload)) == [Frame(Opcode.BINARY, payload)]
+        spares.append(parser._spare)
+    assert spares[0] is not None and spares.count(spares[0]) == 3
+    assert parser.feed(encode_frame(Opcode.TEXT, b"small")) == [Frame(Opcode.TEXT, b"small")]
+    buffers = [value for value in vars(parser).values() if isinstance(value, bytearray)]
+    assert [len(buffer) for buffer in buffers] == [FrameParser.buffer_size]
+
+
 # Errors don't raise out of feed()
 
 
@@ -262,3 +278,66 @@ def test_large_read_grows_with_the_data(split):
     frames, parser = parse(split(Frame(Opcode.BINARY, payload).to_bytes() + Frame(Opcode.TEXT, b"after").to_bytes()), parser_class=Small)
     assert parser.error is None
     assert [frame.payload for frame in frames] == [payload, b"after"]
+
+
+# The fast path and parse() agree on every header
+
+
+class GeneralPathOnly(FrameParser):
+    """parse() alone: the fast path for whole frames turned off."""
+
+    def _decode_whole_frames(self, results):
+        pass
+
+
+#: Second header bytes, with the extended length that follows 126 and 127.
+SECOND_BYTES = [
+    (0x00, b""),
+    (0x05, b""),
+    (0x64, b""),
+    (0x65, b""),
+    (0x7D, b""),
+    (0x7E, struct.pack("!H", 5)),
+    (0x7E, struct.pack("!H", 130)),
+    (0x7F, struct.pack("!Q", 5)),
+    (0x7F, struct.pack("!Q", 130)),
+    (0x85, b""),
+    (0xFE, struct.pack("!H", 5)),
+    (0xFF, struct.pack("!Q", 5)),
+]
+
+
+def header_case(first, second, extended):
+    """A frame with this header and the payload it announces, then a
+    good frame."""
+    length = second & 0x7F
+    if extended:
+        (length,) = struct.unpack("!H" if len(extended) == 2 else "!Q", extended)
+    mask_key = KEY if second & 0x80 else b""
+    header = bytes(bytearray([first, second])) + extended + mask_key
+    return header, b"p" * length + encode_frame(Opcode.TEXT, b"after")
+
+
+def outcome(parser, chunks):
+    frames = []
+    for chunk in chunks:
+        if parser.is_finished:
+            break
+        frames.extend(parser.feed(chunk))
+    error = parser.error
+    if error is None:
+        return frames, None, parser.is_idle
+    return frames, (type(error), str(error), error.code), parser.is_finished
+
+
+@pytest.mark.parametrize("max_size", [None, 100, 128])
+@pytest.mark.parametrize("rsv1", [False, True])
+def test_fast_path_and_parse_agree_on_every_header(rsv1, max_size):
+    for first in range(256):
+        for second, extended in SECOND_BYTES:
+            header, rest = header_case(first, second, extended)
+            expected = outcome(GeneralPathOnly(rsv1=rsv1, max_size=max_size), [header + rest])
+            whole = outcome(FrameParser(rsv1=rsv1, max_size=max_size), [header + rest])
+            split = outcome(FrameParser(rsv1=rsv1, max_size=max_size), bytewise(header) + [rest])
+            assert whole == expected, (hex(first), hex(second), extended)
+            assert split == expected, (hex(first), hex(second), extended)

@@ -1,13 +1,24 @@
 # -*- coding: utf-8 -*-
+import gc
+import random
+import struct
+import sys
 import zlib
 
 import pytest
 
 from lomond.compression import Deflate
 from lomond.errors import PayloadTooLarge, ProtocolError, Utf8Error
-from lomond.frame import Frame
+from lomond.frame import Frame, encode_frame
+from lomond.handshake import Handshake, accept_key, make_key
 from lomond.message import MessageAssembler
 from lomond.opcode import Opcode
+from lomond.session import WebsocketSession
+
+try:
+    import tracemalloc
+except ImportError:  # Python 2.7: the retained-size check stands alone
+    tracemalloc = None
 
 TEXT, BINARY, CONTINUATION = Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION
 
@@ -191,6 +202,26 @@ def test_compressed_message_over_max_size():
     assert_error(frames, PayloadTooLarge, 1009, 0, deflate=Deflate(), max_size=1000)
 
 
+@pytest.mark.parametrize(
+    "frames, options",
+    [
+        (fragments(BINARY, [b"x" * 600, b"y" * 401]), {}),
+        (fragments(TEXT, [b"x" * 600, b"y" * 401]), {}),
+        (compressed_frames(Deflate(), BINARY, b"z" * 1001, count=1), {"deflate": Deflate()}),
+        (compressed_frames(Deflate(), TEXT, b"z" * 1001, count=3), {"deflate": Deflate()}),
+        (fragments(BINARY, flushed_parts([b"a" * 600, b"b" * 600]), rsv1=True), {"deflate": Deflate()}),
+    ],
+    ids=["fragments", "text fragments", "compressed", "compressed fragments", "inflating a later fragment"],
+)
+def test_one_message_for_the_limit_that_says_it(frames, options):
+    assembler = MessageAssembler(max_size=1000, **options)
+    with pytest.raises(PayloadTooLarge) as info:
+        for frame in frames:
+            assembler.feed(frame)
+    assert str(info.value) == "message is over the limit of 1000 bytes"
+    assert info.value.code == 1009
+
+
 def test_decompression_bomb():
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     megabyte = b"\x00" * (1024 * 1024)
@@ -218,3 +249,113 @@ def test_compressed_message_without_deflate():
 def test_invalid_deflate_data():
     frames = fragments(BINARY, [b"\xff\xff\xff\xff", b"x"], rsv1=True)
     assert_error(frames, ProtocolError, 1007, 0, deflate=Deflate())
+
+
+# Memory follows the payload, not the number of fragments
+
+MANY = 20000
+SLACK = 64 * 1024  # codec and decoder state, list slack
+
+
+def retained(assembler):
+    """Bytes held by what the assembler refers to (each object once),
+    the compression codec aside: a measure that needs no tracemalloc."""
+    seen = set()
+    total = 0
+    names = getattr(assembler, "__slots__", None) or list(vars(assembler))
+    pending = [getattr(assembler, name) for name in names if name != "deflate"]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        pending.extend(gc.get_referents(item))
+    return total
+
+
+def traced_growth(assembler, frames):
+    """Python memory gained over ``frames`` (None without tracemalloc)."""
+    if tracemalloc is None:
+        return None
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for frame in frames:
+            assert assembler.feed(frame) is None
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def message_data(opcode, size, seed=0):
+    """Data that compresses poorly, so that a compressed message still
+    comes in about size / fragment size fragments."""
+    rng = random.Random(seed)
+    if opcode == TEXT:  # random characters of 1 to 4 bytes
+        ranges = [(0x20, 0x7E), (0x80, 0x7FF), (0x800, 0xD7FF), (0x10000, 0x10FFFF)]
+        points = (rng.randint(*rng.choice(ranges)) for _ in range(size))
+        text = b"".join(struct.pack("<I", point) for point in points).decode("utf-32-le")
+        return text.encode("utf-8")[:size].decode("utf-8", "ignore").encode("utf-8")
+    return bytes(bytearray(rng.getrandbits(8) for _ in range(size)))
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("opcode", [TEXT, BINARY])
+@pytest.mark.parametrize("size", [0, 1, 2], ids=["empty", "1-byte", "2-byte"])
+def test_memory_follows_the_payload(size, opcode, compressed):
+    first = message_data(opcode, 600, seed=1)
+    data = message_data(opcode, size * MANY)
+    if compressed:
+        head, body = flushed_parts([first, data])
+    else:
+        head, body = first, data
+    if size:
+        pieces = [body[index : index + size] for index in range(0, len(body), size)]
+        assert len(pieces) > MANY // 2
+    else:
+        pieces = [b""] * MANY
+    assembler = MessageAssembler(max_size=1024 * 1024, deflate=Deflate() if compressed else None)
+    assert assembler.feed(Frame(opcode, head, fin=False, rsv1=compressed)) is None
+    middle = (Frame(CONTINUATION, piece, fin=False) for piece in pieces)
+
+    growth = traced_growth(assembler, middle)
+    if growth is None:  # Python 2.7: no tracemalloc; retained size only
+        for frame in middle:
+            assert assembler.feed(frame) is None
+    else:
+        assert growth < len(data) + SLACK, (growth, len(data))
+    assert retained(assembler) < len(first) + len(data) + SLACK
+    event = assembler.feed(Frame(CONTINUATION, b"", fin=True))
+    if opcode == TEXT:
+        assert event.text == (first + data).decode("utf-8")
+    else:
+        assert event.data == first + data
+
+
+@pytest.mark.skipif(
+    tracemalloc is None,
+    reason="tracemalloc is Python 3 only; test_memory_follows_the_payload checks the retained size on every Python",
+)
+def test_a_session_fed_endless_empty_fragments_stays_small():
+    key = make_key(b"k" * 16)
+    handshake = Handshake("example.org", 80, "/", key=key)
+    session = WebsocketSession(handshake, random_bytes=lambda count: b"\0" * count, max_size=1024 * 1024)
+    session.start(0.0)
+    session.data_to_send()
+    head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    head += "Sec-WebSocket-Accept: {}\r\n\r\n".format(accept_key(key))
+    assert [event.name for event in session.feed(head.encode("ascii"))] == ["ready"]
+    assert session.feed(encode_frame(BINARY, b"start", fin=False)) == []
+    empties = encode_frame(CONTINUATION, b"", fin=False) * 32768  # 64 KiB of frames
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2):
+            assert session.feed(empties) == []
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert growth < SLACK, growth
+    (event,) = session.feed(encode_frame(CONTINUATION, b" end"))
+    assert event.data == b"start end"

@@ -187,6 +187,18 @@ def test_overflow_without_separator(split):
     assert parser.is_finished
 
 
+def test_overflow_can_say_what_was_too_long():
+    class Lines(Parser):
+        def parse(self):
+            yield (yield ReadUntil(b"\n", 8, "line over 8 bytes"))
+
+    for data in [b"x" * 8, b"x" * 8 + b"\n"]:
+        parser = Lines()
+        assert parser.feed(data) == []
+        assert isinstance(parser.error, ParseOverflow)
+        assert str(parser.error) == "line over 8 bytes"
+
+
 def test_overflow_waits_for_the_limit():
     parser = Records()
     parser.feed(b"L" + b"x" * 63)
@@ -276,6 +288,84 @@ def test_generator_ends_after_large_read():
     assert parser.feed(b"56789") == [b"0123456789"]
     assert parser.error is None
     assert parser.is_finished
+
+
+# Memory between items
+
+
+def held(parser):
+    """Bytes of buffer memory the parser keeps (its bytearrays)."""
+    buffers = dict((id(value), len(value)) for value in vars(parser).values() if isinstance(value, bytearray))
+    return sum(buffers.values())
+
+
+class MarkedRecords(Records):
+    """Records that mark their boundaries, as the real parsers do."""
+
+    def parse(self):
+        while True:
+            self.at_boundary = True
+            kind = yield 1
+            self.at_boundary = False
+            if kind == b"L":
+                yield ("line", (yield ReadUntil(b"\r\n", 64)))
+            else:
+                (size,) = struct.unpack("!H", (yield 2))
+                yield ("data", (yield size))
+
+
+class BigRecords(MarkedRecords):
+    buffer_size = 64
+    large_read = 100
+    keep_large_buffer = 5000
+
+
+class SmallMarkedRecords(MarkedRecords):
+    buffer_size = 16
+    large_read = 32
+
+
+def test_large_reads_in_a_row_share_one_buffer():
+    parser = BigRecords()
+    payload = random_bytes(9, 4000)
+    spares = []
+    for _ in range(3):
+        assert feed_via_buffer(parser, blob(payload), [10, 1000]) == [("data", payload)]
+        spares.append(parser._spare)
+    assert spares[0] is not None and spares.count(spares[0]) == 3
+    assert held(parser) == 64 + 4000
+
+
+def test_asking_for_memory_without_using_it_keeps_the_large_buffer():
+    parser = BigRecords()
+    feed_all(parser, [blob(b"a" * 4000)])
+    spare = parser._spare
+    for _ in range(3):
+        parser.get_buffer()
+    assert feed_all(parser, [blob(b"b" * 4000)]) == [("data", b"b" * 4000)]
+    assert parser._spare is spare
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_a_small_item_after_a_large_one_releases_the_large_buffer(split):
+    parser = BigRecords()
+    data = blob(b"a" * 4000) + line(b"small") + blob(b"b" * 4000) + blob(b"c" * 3000)
+    results = feed_all(parser, split(data[: len(blob(b"a" * 4000)) + len(line(b"small"))]))
+    assert results == [("data", b"a" * 4000), ("line", b"small\r\n")]
+    assert held(parser) == BigRecords.buffer_size
+    results = feed_all(parser, split(data[len(blob(b"a" * 4000)) + len(line(b"small")) :]))
+    assert results == [("data", b"b" * 4000), ("data", b"c" * 3000)]
+
+
+@pytest.mark.parametrize("split", [bytewise, random_chunks])
+def test_the_receive_buffer_shrinks_back_after_a_long_item(split):
+    parser = SmallMarkedRecords()
+    assert feed_all(parser, split(line(b"x" * 60))) == [("line", b"x" * 60 + b"\r\n")]
+    assert len(parser._buf) > SmallMarkedRecords.buffer_size
+    assert feed_all(parser, split(line(b"a") + line(b"b"))) == [("line", b"a\r\n"), ("line", b"b\r\n")]
+    assert held(parser) == SmallMarkedRecords.buffer_size
+    assert feed_all(parser, split(line(b"y" * 60) + b"N\x00")) == [("line", b"y" * 60 + b"\r\n")]
+    assert feed_all(parser, [b"\x01z", line(b"c")]) == [("data", b"z"), ("line", b"c\r\n")]
 
 
 # Finishing, errors and unconsumed()

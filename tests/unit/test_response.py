@@ -230,3 +230,57 @@ def test_parser_malformed_head(split):
     parser, results, _ = parse_stream(split(b"HTTP/1.1 101 OK\r\nbad line\r\n\r\n"))
     assert results == []
     assert isinstance(parser.error, HandshakeError)
+
+
+# RFC 7230 3.5: a lone LF ends a line too
+
+LF_HEAD = HEAD.replace(b"\r\n", b"\n")
+MIXED_HEAD = (
+    b"HTTP/1.1 101 Switching Protocols\n"
+    b"Upgrade: websocket\r\n"
+    b"Connection: Upgrade\n"
+    b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+    b"\n"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [LF_HEAD, MIXED_HEAD, HEAD[:-2] + b"\n", LF_HEAD[:-1] + b"\r\n"],
+    ids=["LF", "mixed", "CRLF then LF", "LF then CRLF"],
+)
+@pytest.mark.parametrize("split", SPLITS)
+def test_parser_takes_bare_lf_line_ends(data, split):
+    trailing = b"\x81\x05hello\n\n\r\n\r\n"
+    parser, results, rest = parse_stream(split(data + trailing))
+    assert parser.error is None
+    assert [(response.status_code, response.headers, response.raw) for response in results] == [
+        (101, Response(HEAD).headers, data)
+    ]
+    assert rest == trailing
+
+
+def test_bare_lf_lines():
+    response = Response(b"HTTP/1.1 101 OK\nA: 1\n  folded\r\nB: x\r\r\nC:\ty\n\n")
+    assert response.status == "OK"
+    assert response.headers == {"a": "1 folded", "b": "x\r", "c": "y"}
+
+
+def test_a_lone_cr_does_not_end_a_line():
+    parser = ResponseParser()
+    assert parser.feed(b"HTTP/1.1 101 OK\rUpgrade: websocket\r\r") == []
+    assert parser.error is None and not parser.is_finished
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+def test_bare_lf_head_at_and_over_the_limit(ending):
+    head = b"HTTP/1.1 101 OK" + ending
+    filler = b"X: " + b"y" * (MAX_RESPONSE_HEAD - len(head) - 3 - 2 * len(ending)) + ending
+    data = head + filler + ending
+    assert len(data) == MAX_RESPONSE_HEAD
+    assert len(ResponseParser().feed(data)) == 1
+    data = head + b"y" + filler + ending
+    parser = ResponseParser()
+    assert parser.feed(data) == []
+    assert isinstance(parser.error, ParseOverflow)
+    assert str(parser.error) == "response head over {} bytes".format(MAX_RESPONSE_HEAD)

@@ -68,6 +68,17 @@ def failing_piece(pieces):
     return None, u"".join(text)
 
 
+def failing_piece_validated(pieces):
+    """The same as failing_piece, with validate(): no text kept."""
+    decoder = Utf8Decoder()
+    for index, piece in enumerate(pieces):
+        try:
+            decoder.validate(piece, final=index == len(pieces) - 1)
+        except Utf8Error:
+            return index
+    return None
+
+
 def piece_holding(pieces, position):
     end = 0
     for index, piece in enumerate(pieces):
@@ -80,6 +91,7 @@ def piece_holding(pieces, position):
 def assert_fails_fast(data, pieces):
     bad = first_bad_byte(data)
     index, text = failing_piece(pieces)
+    assert failing_piece_validated(pieces) == index
     if bad is None:
         assert index is None, data
         assert text == data.decode("utf-8")
@@ -220,6 +232,17 @@ def test_decoder_returns_completed_text():
     assert decoder.decode(b"", final=True) == u""
 
 
+def test_validate_passes_ascii_after_a_held_character_to_the_codec():
+    decoder = Utf8Decoder()
+    decoder.validate(b"ascii \xe2\x82")
+    with pytest.raises(Utf8Error):
+        decoder.validate(b"ascii")
+    decoder = Utf8Decoder()
+    decoder.validate(b"\xe2\x82")
+    decoder.validate(b"\xac ascii")
+    decoder.validate(b"ascii", final=True)
+
+
 def test_error_codes():
     with pytest.raises(Utf8Error) as info:
         decode_utf8(b"\xff")
@@ -266,5 +289,6 @@ class Python27(object):
 def test_python_27_surrogate_check(monkeypatch, pieces, fails_at):
     monkeypatch.setattr(utf8, "six", Python27)
     assert failing_piece(pieces)[0] == fails_at
+    assert failing_piece_validated(pieces) == fails_at
     with pytest.raises(Utf8Error):
         decode_utf8(b"\xed\xa0\x80")
