@@ -21,6 +21,7 @@ SANS_IO = [
     "message",
     "opcode",
     "parser",
+    "reconnect",
     "response",
     "session",
     "status",
