@@ -233,13 +233,16 @@ class ReconnectPolicy(object):
                 self._fatal,
             )
         if self.max_failures is not None and self.failures >= self.max_failures:
-            last = "" if self._final is None else "; the last: {}".format(self._final.reason)
-            return GiveUp(
-                "{} connection attempts failed in a row{}".format(self.failures, last),
-                self.failures,
-                self._final,
-            )
+            return GiveUp(_failures_reason(self.failures, self._final), self.failures, self._final)
         delay = next(self._delays)
         if self.respect_retry_after:
             delay = max(delay, retry_after_floor(self._rejection, wall_now, self.max_retry_after))
         return BackOff(delay)
+
+
+def _failures_reason(failures, final):
+    """Why max_failures gave up, ending with what went wrong last."""
+    why = "?" if final is None else final.reason
+    if failures == 1:
+        return "the connection attempt failed: {}".format(why)
+    return "{} connection attempts failed in a row; the last: {}".format(failures, why)

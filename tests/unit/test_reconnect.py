@@ -236,6 +236,7 @@ def test_a_success_resets_the_failures():
 def test_one_failure_is_enough_with_max_failures_1():
     steps = run(ReconnectPolicy(max_failures=1), [refused()])
     assert steps[0].name == "give_up"
+    assert steps[0].reason == "the connection attempt failed: unable to connect to h port 80"
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3"])
