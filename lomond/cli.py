@@ -178,8 +178,10 @@ class StdinSender(object):
         # With no input at all, count from the moment the connection is up.
         self.ready.wait()
         if not self.exit_event.wait(close_after):
-            self.exit_event.set()  # no reconnection after this close
+            # close() first, or the loop might see the event first and
+            # close with 1001 (going away) instead of 1000.
             self.websocket.close()
+            self.exit_event.set()  # persist: no reconnection after this close
 
 
 class Interrupter(object):
