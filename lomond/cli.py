@@ -9,10 +9,12 @@ input as a text message. Messages go to standard output, everything else
 As with ``nc``, the end of standard input doesn't end the conversation:
 the client keeps printing what the server sends until the server closes
 the connection, or Ctrl-C (a graceful close with code 1001; a second
-Ctrl-C quits at once). ``--close-after-eof SECONDS`` closes it gracefully that long after
-standard input has ended and all of it has been sent. The exit status is 0 after a graceful close, 1 when the connection
-failed or broke, 2 for a usage error and 130 after Ctrl-C. The stdin
-reader is a thread of this program; the library itself starts none.
+Ctrl-C quits at once). ``--close-after-eof SECONDS`` closes it gracefully
+that long after standard input has ended and all of it has been sent.
+
+The exit status is 0 after a graceful close, 1 when the connection failed
+or broke, 2 for a usage error and 130 after Ctrl-C. The stdin reader is a
+thread of this program; the library itself starts none.
 """
 
 from __future__ import print_function

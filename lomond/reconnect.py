@@ -28,7 +28,7 @@ The rules, in one place:
   that accepts and drops every connection isn't hammered.
 - **Retry-After is a floor, never a replacement.** On a 429 or 503
   rejection (RFC 6585 4, RFC 7231 6.6.4) the server may say when to come
-  back (RFC 7231 7.1.1.3). The wait is then the larger of that and the
+  back (RFC 7231 7.1.3). The wait is then the larger of that and the
   back-off; a value of zero or a date in the past (clock skew is ordinary)
   leaves the back-off alone. The server's value counts up to
   ``max_retry_after`` only, so a broken header can't park the client for
