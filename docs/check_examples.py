@@ -61,6 +61,14 @@ def unavailable_once(conn):
 unavailable_once.handshake = False
 
 
+def not_found(conn):
+    """Refuse every upgrade with 404."""
+    conn.reject(404, "Not Found")
+
+
+not_found.handshake = False
+
+
 def goodbye(conn):
     """Close from the server side at once, then wait for the answer."""
     conn.close(1001, u"maintenance")

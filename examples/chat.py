@@ -7,12 +7,15 @@ and calls ``send_text``, which is safe from any thread. Both threads write
 to the terminal, so they take turns with a lock (``sys.stdout`` is not
 thread-safe). Without a URL it talks to an echo server started in this
 process, so it works offline. An empty line, Ctrl-D or Ctrl-C ends the chat.
-"""
 
-from __future__ import print_function
+Output is UTF-8 whatever standard output's encoding: on Python 2.7 a pipe
+has none, and ``print`` would fail on the first non-ASCII message. The exit
+status is 1 if the event loop failed.
+"""
 
 import sys
 import threading
+import traceback
 
 from lomond import WebSocket
 from lomond.errors import WebSocketUnavailable
@@ -28,66 +31,83 @@ try:
 except NameError:
     _input = input
 
+try:
+    _text = unicode  # Python 2.7
+except NameError:
+    _text = str
+
 _output_lock = threading.Lock()
 
 
-def say(*parts):
-    """Print a line; safe from either thread."""
+def _write(text):
+    # Bytes go out as they are: Python 3's text stdout has a byte stream
+    # underneath (.buffer); Python 2.7's stdout takes bytes already.
+    stdout = getattr(sys.stdout, "buffer", sys.stdout)
     with _output_lock:
-        print(*parts)
-        sys.stdout.flush()
+        stdout.write(text.encode("utf-8"))
+        stdout.flush()
+
+
+def say(*parts):
+    """Print a line, as UTF-8; safe from either thread."""
+    _write(u" ".join(_text(part) for part in parts) + u"\n")
 
 
 def read_line(prompt):
-    with _output_lock:
-        sys.stdout.write(prompt)
-        sys.stdout.flush()
+    _write(prompt)
     return _input()
 
 
-def run_events(websocket, ready):
-    """The event loop, in its own thread."""
-    for event in websocket.connect(ping_rate=20):
-        if event.name == "ready":
-            ready.set()
-        elif event.name == "text":
-            say("\r<", event.text)
-        elif event.name in ("connect_fail", "rejected", "disconnected", "closing"):
-            say("\r*", event)
-    ready.set()  # let the main thread stop waiting if we never got ready
+def run_events(websocket, ready, failures):
+    """The event loop, in its own thread; an exception goes in ``failures``."""
+    try:
+        for event in websocket.connect(ping_rate=20):
+            if event.name == "ready":
+                ready.set()
+            elif event.name == "text":
+                say(u"\r<", event.text)
+            elif event.name in ("connect_fail", "rejected", "disconnected", "closing"):
+                say(u"\r*", event)
+    except Exception:
+        failures.append(sys.exc_info()[1])
+        traceback.print_exc()
+    finally:
+        ready.set()  # let the main thread stop waiting if we never got ready
 
 
 def chat(url):
+    """Chat until the user or the server ends it; return the exit status."""
     websocket = WebSocket(url)
     ready = threading.Event()
-    loop = threading.Thread(target=run_events, args=(websocket, ready), name="chat-events")
+    failures = []
+    loop = threading.Thread(target=run_events, args=(websocket, ready, failures), name="chat-events")
     loop.start()
     ready.wait()
     try:
         while loop.is_alive():
-            line = read_line("> ")
+            line = read_line(u"> ")
             if not line:
                 break
             try:
                 websocket.send_text(line)
             except WebSocketUnavailable as error:
-                say("* not sent:", error)
+                say(u"* not sent:", error)
                 break
     except (EOFError, KeyboardInterrupt):
         say()
     finally:
         websocket.close()
         loop.join()
+    return 1 if failures else 0
 
 
 def main(url=None):
     if url is not None:
-        chat(url)
-        return
+        return chat(url)
     with WebSocketServer(echo) as server:
-        say("(no URL given: chatting with a local echo server at {})".format(server.url))
-        chat(server.url)
+        say(u"(no URL given: chatting with a local echo server at {})".format(server.url))
+        return chat(server.url)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    sys.exit(main(*sys.argv[1:2]))

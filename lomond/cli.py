@@ -6,17 +6,23 @@ input as a text message. Messages go to standard output, everything else
 
     echo '{"type": "subscribe"}' | lomond wss://example.org/feed > out.txt
 
-When standard input ends, the connection is closed gracefully (after the
-server has answered what was sent). The exit status is 0 after a graceful
-close, 1 when the connection failed or broke, 2 for a usage error and 130
-after Ctrl-C. The stdin reader is a thread of this program; the library
-itself starts none.
+As with ``nc``, the end of standard input doesn't end the conversation:
+the client keeps printing what the server sends until the server closes
+the connection, or Ctrl-C (a graceful close with code 1001; a second
+Ctrl-C quits at once). ``--close-after-eof SECONDS`` closes it gracefully
+that long after standard input has ended and all of it has been sent.
+
+The exit status is 0 after a graceful close, 1 when the connection failed
+or broke, 2 for a usage error and 130 after Ctrl-C. The stdin reader is a
+thread of this program; the library itself starts none.
 """
 
 from __future__ import print_function
 
 import argparse
 import binascii
+import os
+import signal
 import sys
 import threading
 
@@ -54,6 +60,11 @@ def build_parser():
         "--ping-rate", type=float, default=30.0, metavar="SECONDS",
         help="seconds between pings, 0 for none (default: 30)",
     )
+    parser.add_argument(
+        "-q", "--close-after-eof", type=_seconds, metavar="SECONDS",
+        help="close the connection SECONDS after standard input ends (what arrives "
+        "meanwhile is printed); by default it stays open until the server closes it",
+    )
     parser.add_argument("--ping-timeout", type=float, metavar="SECONDS", help="drop the connection when a ping goes unanswered this long")
     parser.add_argument("--connect-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30")
     parser.add_argument("--close-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30")
@@ -68,6 +79,13 @@ def build_parser():
     parser.add_argument("-v", "--verbose", action="store_true", help="also show polls, pings and pongs")
     parser.add_argument("--version", action="version", version="lomond " + __version__)
     return parser
+
+
+def _seconds(text):
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError("expected 0 or more seconds, not {!r}".format(text))
+    return value
 
 
 def parse_header(text):
@@ -110,6 +128,8 @@ def describe(event, verbose):
         return "* disconnected{}: {}".format("" if event.graceful else " (not gracefully)", event.reason)
     if name == "back_off":
         return "* reconnecting in {:.1f}s".format(event.delay)
+    if name == "give_up":
+        return "! giving up: {}".format(event.reason)
     if verbose and name in ("ping", "pong"):
         return "* {} {}".format(name, binascii.hexlify(event.data).decode("ascii"))
     if verbose and name == "poll":
@@ -118,14 +138,20 @@ def describe(event, verbose):
 
 
 class StdinSender(object):
-    """Reads lines in a thread and sends them once the connection is ready."""
+    """Reads lines in a thread and sends them once the connection is ready.
 
-    def __init__(self, websocket, stream, exit_event):
+    At the end of the stream it does nothing more, unless ``close_after``
+    is a number of seconds: then it closes the connection (and sets
+    ``exit_event``, which ends persist) that long after the last line went
+    out.
+    """
+
+    def __init__(self, websocket, stream, exit_event, close_after=None):
         self.websocket = websocket
         self.stream = stream
         self.exit_event = exit_event
+        self.close_after = close_after
         self.ready = threading.Event()
-        self.finished = threading.Event()
         self.thread = threading.Thread(target=self._run, name="lomond-cli-stdin")
         self.thread.daemon = True
 
@@ -142,14 +168,57 @@ class StdinSender(object):
                 self.ready.clear()  # reconnecting: wait for the next Ready
 
     def _run(self):
+        close_after = self.close_after
         try:
             for line in iter(self.stream.readline, ""):
                 self._send(line.rstrip("\r\n"))
-        finally:
-            self.finished.set()
-            self.exit_event.set()
-            self.ready.wait()
+        except (UnicodeDecodeError, IOError, OSError, ValueError) as error:
+            _write(sys.stderr, "! can't read standard input: {}".format(error))
+            close_after = 0
+        if close_after is None:
+            return  # like nc: the server decides when it's over
+        # With no input at all, count from the moment the connection is up.
+        self.ready.wait()
+        if not self.exit_event.wait(close_after):
+            # close() first, or the loop might see the event first and
+            # close with 1001 (going away) instead of 1000.
             self.websocket.close()
+            self.exit_event.set()  # persist: no reconnection after this close
+
+
+class Interrupter(object):
+    """Ctrl-C: the first one closes the connection gracefully (code 1001,
+    through ``exit_event``), a second one quits at once.
+
+    The handler does nothing that takes a lock the interrupted main thread
+    may hold: it sets the event and writes straight to the file descriptor.
+    """
+
+    def __init__(self, exit_event):
+        self.exit_event = exit_event
+        self.interrupted = False
+        self._previous = None
+
+    def install(self):
+        """Handle SIGINT (only possible in the main thread)."""
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: Ctrl-C stays an exception
+            self._previous = None
+
+    def uninstall(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame):
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.exit_event.set()
+        try:
+            os.write(sys.stderr.fileno(), b"* interrupted: closing (Ctrl-C again to quit at once)\n")
+        except (AttributeError, ValueError, OSError, IOError):
+            pass  # no file descriptor behind stderr: say nothing
 
 
 class _Utf8Lines(object):
@@ -207,20 +276,23 @@ def main(argv=None):
         _write(sys.stderr, "! warning: TLS certificate verification is off (--insecure)")
 
     exit_event = threading.Event()
-    sender = StdinSender(websocket, _text_stdin(), exit_event)
+    sender = StdinSender(websocket, _text_stdin(), exit_event, args.close_after_eof)
     connect_options = dict(
         ping_rate=args.ping_rate,
         ping_timeout=args.ping_timeout,
         connect_timeout=args.connect_timeout,
         close_timeout=args.close_timeout,
+        exit_event=exit_event,
     )
     if args.persist:
-        events = persist(websocket, exit_event=exit_event, **connect_options)
+        events = persist(websocket, **connect_options)
     else:
         events = websocket.connect(**connect_options)
 
     status = 1
     rejected = False
+    interrupter = Interrupter(exit_event)
+    interrupter.install()
     sender.start()
     try:
         for event in events:
@@ -244,11 +316,12 @@ def main(argv=None):
                 status = 0 if event.graceful and not rejected else 1
             elif name == "connect_fail":
                 status = 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the second Ctrl-C, or one outside the main thread
         _write(sys.stderr, "* interrupted")
-        websocket.close()
         return 130
-    return status
+    finally:
+        interrupter.uninstall()
+    return 130 if interrupter.interrupted else status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -126,14 +126,27 @@ def socket_closed(websocket):
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def start_module(module, *args):
-    """Start ``python -m module args`` from the repository root, with pipes."""
+def start_module(module, *args, **options):
+    """Start ``python -m module args`` from the repository root, with pipes.
+
+    ``env={...}`` adds to (or, with None values, removes from) the
+    environment.
+    """
+    env = dict(os.environ)
+    for name, value in options.pop("env", {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    if options:
+        raise TypeError("unexpected options: {}".format(sorted(options)))
     return subprocess.Popen(
         [sys.executable, "-m", module] + list(args),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
+        env=env,
     )
 
 

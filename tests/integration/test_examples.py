@@ -3,10 +3,13 @@
 import json
 import threading
 
-from lomond.examples import btcticker
+from lomond import WebSocket
+from lomond.examples import btcticker, chat
 from lomond.testing import WebSocketServer
 
 from .helpers import finish, start_module
+from .servers import TIMEOUT
+
 
 def run_module(name, stdin=b"", *args):
     return finish(start_module(name, *args), stdin)
@@ -60,3 +63,60 @@ def test_btcticker_against_a_local_feed():
     assert subscriptions == [{"type": "subscribe", "product_ids": ["BTC-USD"], "channels": ["ticker"]}]
     assert lines[0] == "connected; subscribing to BTC-USD"
     assert "43000.01" in lines[1] and "43000.02" in lines[2]
+
+
+def test_btcticker_gives_up_when_the_feed_is_unreachable(free_port):
+    url = "ws://127.0.0.1:{}/".format(free_port)
+    code, out, err = finish(start_module("lomond.examples.btcticker", url, "--max-failures", "1"))
+    assert code == 1, err
+    assert err.startswith("btcticker: can't reach {}: the connection attempt failed: unable to connect".format(url))
+    assert "Traceback" not in err
+
+
+def test_btcticker_retries_before_giving_up(free_port):
+    lines = []
+    url = "ws://127.0.0.1:{}/".format(free_port)
+    gave_up = btcticker.run(url, output=lines.append, max_failures=3, min_wait=0.01, max_wait=0.02)
+    assert gave_up.failures == 3
+    assert [line.split("(")[0] for line in lines] == ["ConnectFail", "BackOff", "ConnectFail", "BackOff", "ConnectFail"]
+
+
+NON_ASCII = u"caf\u00e9 \u2603"
+
+
+def test_chat_writes_non_ascii_to_a_pipe():
+    process = start_module("lomond.examples.chat", env={"PYTHONIOENCODING": None})
+    code, out, err = finish(process, (NON_ASCII + u"\n\n").encode("utf-8"))
+    assert code == 0, err
+    assert u"< " + NON_ASCII in out, out
+    assert "Traceback" not in err
+
+
+def test_chat_writes_utf8_whatever_the_encoding_of_stdout():
+    def accented_echo(conn):
+        while True:
+            event = conn.recv()
+            if event.name == "closing":
+                return
+            conn.send_text(u"\u00e9cho: " + event.text)
+
+    with WebSocketServer(accented_echo) as server:
+        process = start_module("lomond.examples.chat", server.url, env={"PYTHONIOENCODING": "ascii"})
+        code, out, err = finish(process, b"hello\n\n")
+    assert code == 0, err
+    assert u"< \u00e9cho: hello" in out, out
+
+
+def test_chat_exit_status_when_the_event_loop_fails(monkeypatch):
+    class Broken(WebSocket):
+        def connect(self, **options):
+            raise RuntimeError("the event loop broke")
+
+    monkeypatch.setattr(chat, "WebSocket", Broken)
+    monkeypatch.setattr(chat, "_input", lambda: u"")
+    status = []
+    thread = threading.Thread(target=lambda: status.append(chat.chat("ws://127.0.0.1:1/")))
+    thread.daemon = True
+    thread.start()
+    thread.join(TIMEOUT)
+    assert status == [1]

@@ -1,5 +1,6 @@
 """persist(): reconnecting against servers that come and go."""
 
+import email.utils
 import os
 import socket
 import threading
@@ -9,7 +10,7 @@ from lomond import WebSocket
 from lomond.frame import encode_frame
 from lomond.opcode import Opcode
 from lomond.persist import persist
-from lomond.testing import WebSocketServer
+from lomond.testing import WebSocketServer, echo
 
 from .helpers import Watchdog, socket_closed
 from .servers import TIMEOUT, RawServer, accept_upgrade
@@ -92,36 +93,112 @@ def serve_one(listener):
         sock.close()
 
 
-def test_retry_after_on_503_is_respected_and_capped():
-    def busy(conn):
-        conn.reject(503, "Service Unavailable", headers=[("Retry-After", "0")])
+def busy(retry_after):
+    """A handler refusing every upgrade with 503 and this Retry-After."""
 
-    def very_busy(conn):
-        conn.reject(503, "Service Unavailable", headers=[("Retry-After", "3600")])
+    def handler(conn):
+        conn.reject(503, "Service Unavailable", headers=[("Retry-After", retry_after)])
 
-    for handler, expected in ((busy, 0.0), (very_busy, 0.1)):
-        with WebSocketServer(handler, handshake=False) as server:
-            websocket = WebSocket(server.url)
-            with Watchdog(websocket):
-                collected = collect(
-                    persist(websocket, min_wait=0.05, max_wait=0.1),
-                    lambda seen: count(seen, "back_off") == 2,
-                )
-        assert [event.delay for event in collected if event.name == "back_off"] == [expected, expected]
+    return handler
+
+
+def half():
+    return 0.5
+
+
+def test_retry_after_0_keeps_the_back_off():
+    exit_event = threading.Event()
+    with WebSocketServer(busy("0"), handshake=False) as server:
+        websocket = WebSocket(server.url)
+        events = persist(websocket, min_wait=0.05, max_wait=0.2, exit_event=exit_event, random_source=half)
+        timer = threading.Timer(0.6, exit_event.set)
+        with Watchdog(websocket):
+            timer.start()
+            try:
+                collected = list(events)
+            finally:
+                timer.join(TIMEOUT)
+    attempts = count(collected, "connecting")
+    # The waits add up to 0.6 s after 7 attempts (0.025 + 0.05 + 0.1 ...);
+    # a client that took "0" literally would have made hundreds.
+    assert 2 <= attempts <= 8, attempts
+    assert count(collected, "rejected") == attempts
+    delays = [event.delay for event in collected if event.name == "back_off"]
+    assert delays == [0.025, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1][: len(delays)]
+
+
+def test_retry_after_in_the_past_keeps_the_back_off():
+    yesterday = email.utils.formatdate(time.time() - 24 * 3600, usegmt=True)
+    with WebSocketServer(busy(yesterday), handshake=False) as server:
+        websocket = WebSocket(server.url)
+        with Watchdog(websocket):
+            collected = collect(
+                persist(websocket, min_wait=0.02, max_wait=0.08, random_source=half),
+                lambda seen: count(seen, "back_off") == 4,
+            )
+    assert [event.delay for event in collected if event.name == "back_off"] == [0.01, 0.02, 0.04, 0.04]
+
+
+def test_retry_after_in_the_future_is_a_floor_up_to_max_retry_after():
+    with WebSocketServer(busy("3600"), handshake=False) as server:
+        websocket = WebSocket(server.url)
+        with Watchdog(websocket):
+            started = time.time()
+            collected = collect(
+                persist(websocket, min_wait=0.01, max_wait=0.02, max_retry_after=0.15),
+                lambda seen: count(seen, "connecting") == 3,
+            )
+    assert [event.delay for event in collected if event.name == "back_off"] == [0.15, 0.15]
+    assert time.time() - started >= 0.3
+
+
+def test_give_up_on_a_rejection_that_will_not_heal():
+    def fatal(event):
+        return event.name == "rejected" and event.response.status_code in (401, 403, 404)
+
+    with WebSocketServer(lambda conn: conn.reject(404, "Not Found"), handshake=False) as server:
+        websocket = WebSocket(server.url)
+        with Watchdog(websocket):
+            collected = list(persist(websocket, give_up=fatal, min_wait=0.01, max_wait=0.02))
+    assert [event.name for event in collected] == ["connecting", "connected", "rejected", "disconnected", "give_up"]
+    assert collected[-1].event is collected[2]
+
+
+def test_give_up_on_a_certificate_that_fails_verification(server_ssl_context):
+    def untrusted(event):
+        return event.name == "connect_fail" and "certificate verify failed" in event.reason
+
+    with WebSocketServer(echo, ssl_context=server_ssl_context) as server:
+        websocket = WebSocket(server.url)  # the test CA is not trusted
+        with Watchdog(websocket):
+            collected = list(persist(websocket, give_up=untrusted, min_wait=0.01, max_wait=0.02))
+    assert [event.name for event in collected] == ["connecting", "connect_fail", "give_up"]
+    assert "TLS certificate verify failed" in collected[-1].event.reason
+
+
+def test_give_up_after_max_failures(free_port):
+    websocket = WebSocket("ws://127.0.0.1:{}/".format(free_port))
+    with Watchdog(websocket):
+        collected = list(persist(websocket, max_failures=3, min_wait=0.01, max_wait=0.02))
+    assert count(collected, "connect_fail") == 3
+    assert count(collected, "back_off") == 2
+    assert collected[-1].name == "give_up"
+    assert collected[-1].failures == 3
+    assert collected[-1].reason.startswith("3 connection attempts failed in a row; the last: unable to connect")
 
 
 def test_exit_event_during_back_off(free_port):
     exit_event = threading.Event()
     websocket = WebSocket("ws://127.0.0.1:{}/".format(free_port))
-    events = persist(websocket, min_wait=30, max_wait=30, exit_event=exit_event)
+    events = persist(websocket, min_wait=30, max_wait=30, exit_event=exit_event, random_source=lambda: 0.9)
     with Watchdog(websocket):
         collected = collect(events, lambda seen: seen[-1].name == "back_off")
         threading.Timer(0.1, exit_event.set).start()
         started = time.time()
         rest = list(events)
     assert time.time() - started < 1.0
-    assert rest == []
-    assert collected[-1].delay <= 30
+    assert rest == []  # no GiveUp: it was asked to stop
+    assert collected[-1].delay == 27
 
 
 def test_exit_event_during_a_live_connection(echo_server):

@@ -37,6 +37,8 @@ from lomond import events
         (events.Disconnected, (), "disconnected", {"reason": "closed", "graceful": False}),
         (events.Disconnected, ("gone", True), "disconnected", {"reason": "gone", "graceful": True}),
         (events.BackOff, (1.5,), "back_off", {"delay": 1.5}),
+        (events.GiveUp, ("no",), "give_up", {"reason": "no", "failures": 0, "event": None}),
+        (events.GiveUp, ("no", 3, "e"), "give_up", {"failures": 3, "event": "e"}),
         (events.UnknownMessage, ("m",), "unknown", {"message": "m"}),
     ],
 )

@@ -23,6 +23,7 @@ SANS_IO = [
     "opcode",
     "options",
     "parser",
+    "reconnect",
     "redirect",
     "response",
     "session",
