@@ -22,6 +22,7 @@ if sys.version_info < (3, 8):
         )
     )
 
+from .persist import persist  # noqa: E402
 from .websocket import WebSocket  # noqa: E402
 
-__all__ = ["WebSocket"]
+__all__ = ["WebSocket", "persist"]
