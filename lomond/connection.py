@@ -155,10 +155,12 @@ class Connection(object):
     # -- The socket ---------------------------------------------------------
 
     def flush(self, now):
-        """Write what the socket takes now (lock held)."""
+        """Queue what the session framed, and write what the socket takes
+        now (lock held)."""
         outbox = self.outbox
         if outbox is None or outbox.failure is not None:
             return
+        outbox.push(self.session.data_to_send(), now)
         try:
             outbox.flush(now)
         except TransportFail as error:

@@ -14,6 +14,7 @@ from .controls import Cancelled
 from .errors import ConnectFail, TransportFail
 from .opener import open_transport
 from .options import earliest
+from .session import leave_politely
 from .outbox import Outbox
 from .wait import READ, WRITE, Poller, wait_for
 
@@ -111,18 +112,22 @@ class Loop(object):
         self.websocket.emit_notes(notes)
 
     def _end_hop(self):
-        """After a hop's loop: end its session if the caller left the loop
-        early, and release its socket."""
+        """After a hop's loop: if the caller left the loop early, say
+        goodbye (a close frame, code 1001, as far as the socket takes it
+        now; no wait for the answer) and end the session; release the
+        socket."""
         connection = self.connection
         with connection.lock:
             session = connection.session
             left_early = not session.is_finished
             if left_early:
+                leave_politely(session, monotonic())
+                connection.flush(monotonic())
                 session.abort("disconnected; the event loop was left")
             connection.release_transport()
             notes = connection.take_notes()
         if left_early:
-            log.warning("disconnecting websocket: the event loop was left early")
+            log.info("the event loop was left early: sent a close (1001) and dropped the connection")
         self.websocket.emit_notes(notes)
 
     # -- The turns ------------------------------------------------------------

@@ -87,6 +87,18 @@ CLOSE_GRACE = 2.0
 
 
 
+def leave_politely(session, now):
+    """Queue a close (GOING_AWAY) for a connection the application is
+    leaving without waiting for the answer; nothing if it can't be sent
+    (before Ready, or a close already went out).
+
+    Next: send :meth:`WebsocketSession.data_to_send`, then
+    :meth:`WebsocketSession.abort` the session.
+    """
+    if session.state == OPEN or (session.state == CLOSING and session.close_sent_time is None):
+        session.close(Status.GOING_AWAY, b"", now=now)
+
+
 class WebsocketSession(object):
     """The protocol state machine of one client connection.
 

@@ -21,6 +21,7 @@ import logging
 from ..clock import wall_time
 from ..errors import TransportFail
 from ..options import earliest
+from ..session import leave_politely
 
 log = logging.getLogger("lomond")
 
@@ -86,6 +87,16 @@ class Link(asyncio.BufferedProtocol):
         self._turn(self.session.abort(reason))
         if self.transport is not None:
             self.transport.abort()
+
+    def leave(self):
+        """The iteration was left early: send a close (1001) if the
+        connection is open, end the session and close the socket now (the
+        close frame goes if the transport can take it at once)."""
+        leave_politely(self.session, self.loop.time())
+        self._turn([])
+        if self.failure is None:
+            self.failure = "data not sent: the event loop was left"
+        self._turn(self.session.abort("disconnected; the event loop was left"))
 
     # -- asyncio's calls -------------------------------------------------
 

@@ -123,10 +123,12 @@ class Run(object):
         return self.link
 
     def end_hop(self, link):
-        """After a hop: end its session if the iteration was left early."""
+        """After a hop: if the iteration was left early (or its task
+        cancelled), say goodbye (a close frame, code 1001, not waiting for
+        the answer) and end the session; the socket closes at once."""
         if not link.session.is_finished:
-            log.warning("disconnecting websocket: the event loop was left early")
-            link.abort("disconnected; the event loop was left")
+            log.info("the event loop was left early: sent a close (1001) and dropped the connection")
+            link.leave()
 
     def finish(self):
         self.attempt.phase = "closed"

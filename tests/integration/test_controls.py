@@ -594,3 +594,40 @@ def test_graceful_after_the_handshake_even_if_the_server_resets_tcp(driver):
         events = driver.run(driver.WebSocket(server.url()))
     assert names(events)[-2:] == ["closing", "disconnected"]
     assert events[-1].graceful, events[-1]
+
+
+# -- Leaving the loop early says goodbye -------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["break", "exception"])
+def test_leaving_the_loop_early_sends_a_close_frame(driver, how):
+    """break, return or an exception: the server gets a close (1001, going
+    away) rather than a vanished connection (1006 in its logs)."""
+    received = []
+    done = threading.Event()
+
+    def script(sock):
+        accept_upgrade(sock)
+        received.extend(FrameParser(server_role=True).feed(read_until_close(sock)))
+        done.set()
+
+    class Leave(Exception):
+        pass
+
+    def handler(websocket, event):
+        if event.name == "ready":
+            if how == "break":
+                return True
+            raise Leave()
+
+    with RawServer(script) as server:
+        websocket = driver.WebSocket(server.url())
+        if how == "break":
+            driver.run(websocket, handler)
+        else:
+            with pytest.raises(Leave):
+                driver.run(websocket, handler)
+        assert done.wait(TIMEOUT)
+    assert socket_closed(websocket)
+    assert [frame.opcode for frame in received] == [Opcode.CLOSE]
+    assert received[0].payload[:2] == b"\x03\xe9"  # 1001
