@@ -1,8 +1,9 @@
 """What only the asyncio driver has: cancellation as a way out, the
-back-pressure of a slow consumer, no threads, and its Python gate.
+back-pressure of a slow consumer, no threads.
 
 Every behaviour the two drivers share is tested against both (the
-``driver`` fixture); this module holds the rest.
+``driver`` fixture); this module holds the rest. (Python 2.7 can't even
+read it; test_aio_gate.py runs everywhere.)
 """
 
 import os
@@ -15,17 +16,6 @@ import pytest
 from .servers import TIMEOUT, RawServer, accept_upgrade, drain
 
 needs_aio = pytest.mark.skipif(sys.version_info < (3, 8), reason="lomond.aio needs Python 3.8+")
-
-
-def test_import_names_the_python_it_needs():
-    if sys.version_info >= (3, 8):
-        import lomond.aio
-
-        assert lomond.aio.WebSocket
-    else:
-        with pytest.raises(ImportError) as error:
-            import lomond.aio  # noqa: F401
-        assert "Python 3.8 or newer" in str(error.value)
 
 
 def open_descriptors():
