@@ -1,14 +1,18 @@
-"""permessage-deflate (RFC 7692): the offer, the answer and the codec.
+"""permessage-deflate (RFC 7692): the offer, the answer and the codec,
+in both roles.
 
-:class:`PerMessageDeflate` holds what the caller wants and writes the offer;
+:class:`PerMessageDeflate` holds what a client wants and writes the offer;
 its :meth:`~PerMessageDeflate.accept` checks the server's answer and builds
 a :class:`Deflate`, the codec that compresses and decompresses messages.
+:class:`ServerDeflate` is the server's side (for the test server): it
+reads the offers with the same rules (:func:`read_parameters`) and answers
+one.
 """
 
 import zlib
 
 from .errors import CompressionParameterError, ProtocolError
-from .extension import format_extension
+from .extension import format_extension, parse_extensions
 from .status import Status
 
 EXTENSION_NAME = "permessage-deflate"
@@ -20,9 +24,47 @@ _TAIL = b"\x00\x00\xff\xff"
 _WINDOW_VALUES = dict((str(bits), bits) for bits in range(8, 16))
 
 
+_FLAGS = ("server_no_context_takeover", "client_no_context_takeover")
+_WINDOWS = ("server_max_window_bits", "client_max_window_bits")
+
+
 def _check_bits(name, bits):
     if bits is not None and bits not in range(8, 16):
         raise ValueError("{} must be an int from 8 to 15, or None".format(name))
+
+
+def read_parameters(params, offer=False):
+    """Check the parameters of one permessage-deflate offer or answer
+    (RFC 7692 7.1), for either role.
+
+    :param list params: ``(name, value)`` pairs, as
+        ``lomond.extension.parse_extensions`` gives them.
+    :param bool offer: They are an offer: ``client_max_window_bits`` may
+        come without a value (7.1.2.2); in an answer every window has one.
+    :returns: Each parameter present: the flags as True, the windows as
+        an int (or None for a client window offered without a value).
+    :rtype: dict
+    :raises lomond.errors.CompressionParameterError: Saying what is wrong.
+    """
+    seen = {}
+    for name, value in params:
+        if name in seen:
+            raise CompressionParameterError("duplicate parameter {}".format(name))
+        if name in _FLAGS:
+            if value is not None:
+                raise CompressionParameterError("{} takes no value".format(name))
+            seen[name] = True
+        elif name in _WINDOWS:
+            # 7.1.2: a decimal integer without leading zeroes, 8-15.
+            if value is None and offer and name == "client_max_window_bits":
+                seen[name] = None
+            elif value not in _WINDOW_VALUES:
+                raise CompressionParameterError("invalid {}={!r}".format(name, value))
+            else:
+                seen[name] = _WINDOW_VALUES[value]
+        else:
+            raise CompressionParameterError("unknown parameter {}".format(name))
+    return seen
 
 
 class PerMessageDeflate(object):
@@ -119,32 +161,9 @@ class PerMessageDeflate(object):
         :raises lomond.errors.CompressionParameterError: If the answer
             breaks RFC 7692 or doesn't fit any of the offers.
         """
-        seen = {}
-        for name, value in params:
-            if name in seen:
-                raise CompressionParameterError("duplicate parameter {}".format(name))
-            seen[name] = value
-
-        for name in ("server_no_context_takeover", "client_no_context_takeover"):
-            if seen.get(name, None) is not None:
-                raise CompressionParameterError("{} takes no value".format(name))
-
-        server_bits = self._window(seen, "server_max_window_bits")
-        client_bits = self._window(seen, "client_max_window_bits")
-
-        unknown = sorted(
-            set(seen)
-            - set(
-                [
-                    "server_no_context_takeover",
-                    "client_no_context_takeover",
-                    "server_max_window_bits",
-                    "client_max_window_bits",
-                ]
-            )
-        )
-        if unknown:
-            raise CompressionParameterError("unknown parameter {}".format(unknown[0]))
+        seen = read_parameters(params)
+        server_bits = seen.get("server_max_window_bits")
+        client_bits = seen.get("client_max_window_bits")
 
         # The answer doesn't say which offer it accepts: it must fit one.
         # When none fits, the first offer's reason is the one to give.
@@ -166,17 +185,6 @@ class PerMessageDeflate(object):
             level=self.level,
             mem_level=self.mem_level,
         )
-
-    @staticmethod
-    def _window(seen, name):
-        if name not in seen:
-            return None
-        value = seen[name]
-        # RFC 7692 7.1.2: a decimal integer without leading zeroes, 8-15.
-        # (In a response the value is required.)
-        if value is None or value not in _WINDOW_VALUES:
-            raise CompressionParameterError("invalid {}={!r}".format(name, value))
-        return _WINDOW_VALUES[value]
 
 
 def _misfit(offered, server_bits, client_bits):
@@ -215,6 +223,91 @@ def _misfit(offered, server_bits, client_bits):
         # parameter."
         return "server_max_window_bits={} is over the {} offered".format(server_bits, limit)
     return None
+
+
+class ServerDeflate(object):
+    """How a server answers a permessage-deflate offer: the other role of
+    the negotiation, for :mod:`lomond.testing`'s server.
+
+    :param bool server_no_context_takeover: Compress each message alone.
+    :param bool client_no_context_takeover: Ask the client to do the same.
+    :param int server_max_window_bits: The server's window (8 sends its
+        messages uncompressed, as zlib can't compress with it).
+    :param int client_max_window_bits: Limit the client's window (only
+        if the client offered ``client_max_window_bits``).
+    """
+
+    def __init__(
+        self,
+        server_no_context_takeover=False,
+        client_no_context_takeover=False,
+        server_max_window_bits=None,
+        client_max_window_bits=None,
+    ):
+        _check_bits("server_max_window_bits", server_max_window_bits)
+        _check_bits("client_max_window_bits", client_max_window_bits)
+        self.server_no_context_takeover = server_no_context_takeover
+        self.client_no_context_takeover = client_no_context_takeover
+        self.server_max_window_bits = server_max_window_bits
+        self.client_max_window_bits = client_max_window_bits
+
+    def negotiate(self, offer_header):
+        """Pick the first offer this server can accept.
+
+        :param str offer_header: The Sec-WebSocket-Extensions request header.
+        :returns: ``(response header value, Deflate)``, or ``(None, None)``
+            to decline.
+        """
+        try:
+            offers = parse_extensions(offer_header)
+        except ValueError:
+            return None, None
+        for name, params in offers:
+            if name != EXTENSION_NAME:
+                continue
+            try:
+                offered = read_parameters(params, offer=True)
+            except CompressionParameterError:
+                continue  # RFC 7692 5: decline an offer it can't read
+            answer = self._answer(offered)
+            if answer is not None:
+                return answer
+        return None, None
+
+    def _answer(self, offered):
+        # 7.1.2.1: never more than the window the client asked for.
+        server_bits = self.server_max_window_bits
+        wanted = offered.get("server_max_window_bits")
+        if wanted is not None:
+            server_bits = wanted if server_bits is None else min(server_bits, wanted)
+        # 7.1.2.2: a limit on the client's window only if it offered one.
+        if "client_max_window_bits" in offered:
+            client_bits = self.client_max_window_bits
+            limit = offered["client_max_window_bits"]
+            if limit is not None:
+                client_bits = limit if client_bits is None else min(client_bits, limit)
+        elif self.client_max_window_bits is not None:
+            return None
+        else:
+            client_bits = None
+        server_reset = self.server_no_context_takeover or "server_no_context_takeover" in offered
+        client_reset = self.client_no_context_takeover or "client_no_context_takeover" in offered
+        answer = []
+        if server_reset:
+            answer.append(("server_no_context_takeover", None))
+        if client_reset:
+            answer.append(("client_no_context_takeover", None))
+        if server_bits is not None:
+            answer.append(("server_max_window_bits", str(server_bits)))
+        if client_bits is not None:
+            answer.append(("client_max_window_bits", str(client_bits)))
+        codec = Deflate(
+            decompress_wbits=15 if client_bits is None else client_bits,
+            compress_wbits=15 if server_bits is None else server_bits,
+            reset_decompress=client_reset,
+            reset_compress=server_reset,
+        )
+        return format_extension(EXTENSION_NAME, answer), codec
 
 
 class Deflate(object):

@@ -1,4 +1,6 @@
-"""The HTTP response head of the upgrade (RFC 7230 section 3)."""
+"""The HTTP heads of the upgrade (RFC 7230 section 3): the response a
+client reads, and the request a server reads (for :mod:`lomond.testing`),
+with one set of rules for both."""
 
 import re
 
@@ -36,35 +38,26 @@ def split_list(value):
     return [item for item in items if item]
 
 
-class Response(object):
-    """A parsed HTTP response head.
-
-    :param bytes header_data: The head, up to and including the blank line.
-    :param bytes body: Whatever body bytes arrived with the head.
-    :raises lomond.errors.HandshakeError: If it isn't an HTTP/1.x response
-        or has more than ``MAX_RESPONSE_HEADERS`` headers.
+class Head(object):
+    """An HTTP/1.x head: the start line and the header fields.
 
     ``headers`` maps lower-case names to str values; a repeated header's
-    values are joined with ``", "``.
+    values are joined with ``", "``. ``raw_headers`` keeps the ``(name,
+    value)`` pairs in order, as sent.
     """
 
-    def __init__(self, header_data, body=b""):
+    #: What the head is, for error messages.
+    kind = "head"
+
+    def __init__(self, header_data):
         self.raw = header_data
-        self.body = body
         text = header_data.decode("latin-1")
         # RFC 7230 3.5: a recipient may take a lone LF as the end of a
         # line and ignore a CR before it.
         lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
-        match = _STATUS_LINE.match(lines[0])
-        if match is None:
-            raise HandshakeError(
-                "not an HTTP response (it starts {!r})".format(lines[0][:40])
-            )
-        self.http_ver, code, status = match.groups()
-        self.status_code = int(code)
-        self.status = status or ""
+        self._start(lines[0])
         self.headers = {}
-        count = 0
+        self.raw_headers = []
         last = None
         for line in lines[1:]:
             if not line:
@@ -72,27 +65,24 @@ class Response(object):
             if line[0] in " \t":
                 # RFC 7230 3.2.4: obsolete line folding; unfold it.
                 if last is None:
-                    raise HandshakeError("response starts with a folded header line")
+                    raise HandshakeError("{} starts with a folded header line".format(self.kind))
                 self.headers[last] += " " + line.strip()
                 continue
             name, colon, value = line.partition(":")
             if not colon or not _HEADER_NAME.match(name):
                 raise HandshakeError("malformed header line {!r}".format(line[:60]))
-            count += 1
-            if count > MAX_RESPONSE_HEADERS:
-                raise HandshakeError(
-                    "response has more than {} headers".format(MAX_RESPONSE_HEADERS)
-                )
-            name = name.lower()
+            if len(self.raw_headers) == MAX_RESPONSE_HEADERS:
+                raise HandshakeError("{} has more than {} headers".format(self.kind, MAX_RESPONSE_HEADERS))
             value = value.strip(" \t")
+            self.raw_headers.append((name, value))
+            last = name = name.lower()
             if name in self.headers:
                 self.headers[name] += ", " + value
             else:
                 self.headers[name] = value
-            last = name
 
-    def __repr__(self):
-        return "<response {} {} {}>".format(self.http_ver, self.status_code, self.status)
+    def _start(self, line):
+        raise NotImplementedError
 
     def get(self, name, default=None):
         """Get a header value by (case-insensitive) name.
@@ -112,12 +102,69 @@ class Response(object):
         return [] if value is None else split_list(value)
 
 
-class ResponseParser(Parser):
-    """Parse one response head (at most ``MAX_RESPONSE_HEAD`` bytes).
+class Response(Head):
+    """A parsed HTTP response head.
 
-    ``feed()`` returns ``[Response]`` once the head is complete; the bytes
+    :param bytes header_data: The head, up to and including the blank line.
+    :param bytes body: Whatever body bytes arrived with the head.
+    :raises lomond.errors.HandshakeError: If it isn't an HTTP/1.x response
+        or has more than ``MAX_RESPONSE_HEADERS`` headers.
+
+    ``headers`` maps lower-case names to str values; a repeated header's
+    values are joined with ``", "``.
+    """
+
+    kind = "response"
+
+    def __init__(self, header_data, body=b""):
+        Head.__init__(self, header_data)
+        self.body = body
+
+    def _start(self, line):
+        match = _STATUS_LINE.match(line)
+        if match is None:
+            raise HandshakeError("not an HTTP response (it starts {!r})".format(line[:40]))
+        self.http_ver, code, status = match.groups()
+        self.status_code = int(code)
+        self.status = status or ""
+
+    def __repr__(self):
+        return "<response {} {} {}>".format(self.http_ver, self.status_code, self.status)
+
+
+class Request(Head):
+    """A parsed HTTP request head (the server's side of the upgrade, for
+    :mod:`lomond.testing`).
+
+    :ivar str method: e.g. ``'GET'``.
+    :ivar str path: The resource, e.g. ``'/chat?x=1'``.
+    :ivar str version: e.g. ``'HTTP/1.1'``.
+    :raises lomond.errors.HandshakeError: If the request line is malformed
+        or there are too many headers.
+    """
+
+    kind = "request"
+
+    def _start(self, line):
+        parts = line.split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            raise HandshakeError("not an HTTP request (it starts {!r})".format(line[:40]))
+        self.method, self.path, self.version = parts
+
+    def __repr__(self):
+        return "<Request {} {}>".format(self.method, self.path)
+
+
+class HeadParser(Parser):
+    """Parse one head (at most ``MAX_RESPONSE_HEAD`` bytes).
+
+    ``feed()`` returns the head object once it is complete; the bytes
     after it are left for :meth:`~lomond.parser.Parser.unconsumed`.
     """
+
+    head_class = None
+    #: A head is small: start small (the buffer grows if it must).
+    buffer_size = 4096
 
     def parse(self):
         # The head ends at the first empty line. Lines are read one at a
@@ -125,11 +172,28 @@ class ResponseParser(Parser):
         # 3.5); each read may use only what is left of the size limit.
         lines = []
         size = 0
-        overflow = "response head over {} bytes".format(MAX_RESPONSE_HEAD)
+        overflow = "{} head over {} bytes".format(self.head_class.kind, MAX_RESPONSE_HEAD)
         while True:
             line = yield ReadUntil(b"\n", MAX_RESPONSE_HEAD - size, overflow)
             lines.append(line)
             size += len(line)
             if line == b"\n" or line == b"\r\n":
                 break
-        yield Response(b"".join(lines))
+        yield self.head_class(b"".join(lines))
+
+
+class ResponseParser(HeadParser):
+    """Parse one response head (at most ``MAX_RESPONSE_HEAD`` bytes).
+
+    ``feed()`` returns ``[Response]`` once the head is complete; the bytes
+    after it are left for :meth:`~lomond.parser.Parser.unconsumed`.
+    """
+
+    head_class = Response
+
+
+class RequestParser(HeadParser):
+    """Parse one request head, as :class:`ResponseParser` does a response
+    (for the server role of :mod:`lomond.testing`)."""
+
+    head_class = Request

@@ -21,135 +21,21 @@ import socket
 import ssl
 import threading
 
-from .compression import EXTENSION_NAME, Deflate
-from .constants import MAX_RESPONSE_HEAD
+from .compression import ServerDeflate
 from .errors import ProtocolError, CriticalProtocolError
 from .events import Binary, Closing, Ping, Pong, Text
-from .extension import format_extension, parse_extensions
 from .frame import Frame, encode_frame
 from .frame_parser import FrameParser
 from .handshake import accept_key
 from .message import MessageAssembler
 from .opcode import Opcode
-from .parser import Parser, ReadUntil
-from .response import split_list
+from .response import Request, RequestParser, split_list
 from .status import Status
 
 log = logging.getLogger("lomond.testing")
 
 #: The timeout (seconds) of every blocking operation of the server.
 TIMEOUT = 10.0
-
-
-class Request(object):
-    """The client's upgrade request, as the server received it.
-
-    :ivar str method: e.g. ``'GET'``.
-    :ivar str path: The resource, e.g. ``'/chat?x=1'``.
-    :ivar dict headers: Lower-case names to values (repeats joined).
-    :ivar list raw_headers: ``(name, value)`` pairs in order, as sent.
-    """
-
-    def __init__(self, head):
-        lines = head.decode("latin-1").split("\r\n")
-        self.method, self.path, self.version = (lines[0].split(" ", 2) + ["", ""])[:3]
-        self.headers = {}
-        self.raw_headers = []
-        for line in lines[1:]:
-            if not line:
-                continue
-            name, _colon, value = line.partition(":")
-            value = value.strip()
-            self.raw_headers.append((name, value))
-            key = name.lower()
-            self.headers[key] = self.headers[key] + ", " + value if key in self.headers else value
-
-    def get(self, name, default=None):
-        return self.headers.get(name.lower(), default)
-
-    def __repr__(self):
-        return "<Request {} {}>".format(self.method, self.path)
-
-
-class _HeadParser(Parser):
-    """Reads the request head; the rest is left for the frame parser."""
-
-    def parse(self):
-        head = yield ReadUntil(b"\r\n\r\n", MAX_RESPONSE_HEAD)
-        yield Request(head)
-
-
-class ServerDeflate(object):
-    """How the server answers a permessage-deflate offer.
-
-    :param bool server_no_context_takeover: Compress each message alone.
-    :param bool client_no_context_takeover: Ask the client to do the same.
-    :param int server_max_window_bits: The server's window (8 sends its
-        messages uncompressed, as zlib can't compress with it).
-    :param int client_max_window_bits: Limit the client's window (only
-        if the client offered ``client_max_window_bits``).
-    """
-
-    def __init__(
-        self,
-        server_no_context_takeover=False,
-        client_no_context_takeover=False,
-        server_max_window_bits=None,
-        client_max_window_bits=None,
-    ):
-        self.server_no_context_takeover = server_no_context_takeover
-        self.client_no_context_takeover = client_no_context_takeover
-        self.server_max_window_bits = server_max_window_bits
-        self.client_max_window_bits = client_max_window_bits
-
-    def negotiate(self, offer_header):
-        """Pick the first acceptable offer.
-
-        :returns: ``(response header value, Deflate)`` or ``(None, None)``.
-        """
-        try:
-            offers = parse_extensions(offer_header)
-        except ValueError:
-            return None, None
-        for name, params in offers:
-            if name != EXTENSION_NAME:
-                continue
-            offered = dict(params)
-            if len(offered) != len(params):
-                continue
-            server_bits = self.server_max_window_bits
-            if "server_max_window_bits" in offered:
-                wanted = int(offered["server_max_window_bits"])
-                server_bits = wanted if server_bits is None else min(server_bits, wanted)
-            client_bits = None
-            if "client_max_window_bits" in offered:
-                client_bits = self.client_max_window_bits
-                limit = offered["client_max_window_bits"]
-                if limit is not None and client_bits is not None:
-                    client_bits = min(client_bits, int(limit))
-                elif limit is not None:
-                    client_bits = int(limit)
-            elif self.client_max_window_bits is not None:
-                continue  # can't limit a client that didn't offer it
-            server_reset = self.server_no_context_takeover or "server_no_context_takeover" in offered
-            client_reset = self.client_no_context_takeover or "client_no_context_takeover" in offered
-            answer = []
-            if server_reset:
-                answer.append(("server_no_context_takeover", None))
-            if client_reset:
-                answer.append(("client_no_context_takeover", None))
-            if server_bits is not None:
-                answer.append(("server_max_window_bits", str(server_bits)))
-            if client_bits is not None:
-                answer.append(("client_max_window_bits", str(client_bits)))
-            codec = Deflate(
-                decompress_wbits=15 if client_bits is None else client_bits,
-                compress_wbits=15 if server_bits is None else server_bits,
-                reset_decompress=client_reset,
-                reset_compress=server_reset,
-            )
-            return format_extension(EXTENSION_NAME, answer), codec
-        return None, None
 
 
 class ConnectionClosed(Exception):
@@ -171,7 +57,7 @@ class ServerConnection(object):
         self.request = None
         self.deflate = None
         self.protocol = None
-        self._head_parser = _HeadParser()
+        self._head_parser = RequestParser()
         self._parser = None
         self._assembler = None
         self._frames = []

@@ -3,7 +3,7 @@ import zlib
 
 import pytest
 
-from lomond.compression import Deflate, PerMessageDeflate
+from lomond.compression import Deflate, PerMessageDeflate, ServerDeflate, read_parameters
 from lomond.errors import CompressionParameterError, ProtocolError
 from lomond.extension import parse_extensions
 from lomond.handshake import Handshake, accept_key, make_key
@@ -440,3 +440,99 @@ def test_invalid_data():
     assert info.value.code == 1007
     with pytest.raises(ProtocolError):
         Deflate().decompress(b"\xff\xfe\xfd", 100)
+
+
+# -- The server's role ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, offer, expected",
+    [
+        ([], False, {}),
+        ([("server_no_context_takeover", None)], False, {"server_no_context_takeover": True}),
+        ([("server_max_window_bits", "10")], False, {"server_max_window_bits": 10}),
+        ([("client_max_window_bits", None)], True, {"client_max_window_bits": None}),
+        ([("client_max_window_bits", "9")], True, {"client_max_window_bits": 9}),
+    ],
+)
+def test_read_parameters(params, offer, expected):
+    assert read_parameters(params, offer=offer) == expected
+
+
+@pytest.mark.parametrize(
+    "params, offer",
+    [
+        ([("client_max_window_bits", None)], False),  # an answer needs the value
+        ([("server_max_window_bits", None)], True),  # so does the server's window, always
+        ([("server_max_window_bits", "08")], True),
+        ([("server_no_context_takeover", "1")], True),
+        ([("x", None)], True),
+        ([("client_no_context_takeover", None), ("client_no_context_takeover", None)], True),
+    ],
+)
+def test_read_parameters_refuses(params, offer):
+    with pytest.raises(CompressionParameterError):
+        read_parameters(params, offer=offer)
+
+
+@pytest.mark.parametrize(
+    "server, offer, answer",
+    [
+        (ServerDeflate(), "permessage-deflate", "permessage-deflate"),
+        (ServerDeflate(), "permessage-deflate; client_max_window_bits", "permessage-deflate"),
+        (
+            ServerDeflate(server_max_window_bits=12),
+            "permessage-deflate; server_max_window_bits=10",
+            "permessage-deflate; server_max_window_bits=10",
+        ),
+        (
+            ServerDeflate(client_max_window_bits=9),
+            "permessage-deflate; client_max_window_bits=12",
+            "permessage-deflate; client_max_window_bits=9",
+        ),
+        # A limit on the client's window needs an offer that allows it:
+        # the first offer is declined, the second accepted.
+        (
+            ServerDeflate(client_max_window_bits=9),
+            "permessage-deflate, permessage-deflate; client_max_window_bits",
+            "permessage-deflate; client_max_window_bits=9",
+        ),
+        (ServerDeflate(client_max_window_bits=9), "permessage-deflate", None),
+        # An offer the server can't read is declined, not an error.
+        (ServerDeflate(), "permessage-deflate; x=1, permessage-deflate", "permessage-deflate"),
+        (ServerDeflate(), "x-webkit-deflate-frame", None),
+        (
+            ServerDeflate(client_no_context_takeover=True),
+            "permessage-deflate; server_no_context_takeover",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ),
+    ],
+)
+def test_server_answers(server, offer, answer):
+    header, codec = server.negotiate(offer)
+    assert header == answer
+    assert (codec is None) == (answer is None)
+
+
+@pytest.mark.parametrize(
+    "client",
+    [
+        PerMessageDeflate(),
+        PerMessageDeflate(client_no_context_takeover=True, server_max_window_bits=10, client_max_window_bits=11),
+        PerMessageDeflate(server_no_context_takeover=True, fallback=False),
+    ],
+)
+@pytest.mark.parametrize(
+    "server",
+    [ServerDeflate(), ServerDeflate(server_max_window_bits=9, client_max_window_bits=10), ServerDeflate(True, True)],
+)
+def test_both_roles_agree(client, server):
+    """The client's offer, the server's answer and the client's check
+    of it, then messages both ways through the two codecs."""
+    header, server_codec = server.negotiate(client.offer())
+    ((name, params),) = parse_extensions(header)
+    client_codec = client.accept(params)
+    for index in range(3):
+        text = (u"message %d " % index * 50).encode("utf-8")
+        assert server_codec.decompress_message(client_codec.compress(text), None) == text
+        assert client_codec.decompress_message(server_codec.compress(text), None) == text

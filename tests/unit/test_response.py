@@ -3,7 +3,7 @@ import pytest
 from lomond.constants import MAX_RESPONSE_HEAD, MAX_RESPONSE_HEADERS
 from lomond.errors import HandshakeError
 from lomond.parser import ParseError, ParseOverflow
-from lomond.response import Response, ResponseParser, split_list
+from lomond.response import Request, RequestParser, Response, ResponseParser, split_list
 
 from .chunks import SPLITS
 
@@ -284,3 +284,39 @@ def test_bare_lf_head_at_and_over_the_limit(ending):
     assert parser.feed(data) == []
     assert isinstance(parser.error, ParseOverflow)
     assert str(parser.error) == "response head over {} bytes".format(MAX_RESPONSE_HEAD)
+
+
+# -- The request, for the server's role --------------------------------------------
+
+
+@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"])
+def test_request_head(split, newline):
+    head = newline.join(
+        [b"GET /chat?x=1 HTTP/1.1", b"Host: example.org", b"Upgrade: websocket", b"X-Many: a", b"x-many: b", b"", b""]
+    )
+    parser = RequestParser()
+    results = []
+    for piece in split(head + b"\x81\x00"):
+        if parser.is_finished:
+            break
+        results.extend(parser.feed(piece))
+    (request,) = results
+    assert (request.method, request.path, request.version) == ("GET", "/chat?x=1", "HTTP/1.1")
+    assert request.get("UPGRADE") == "websocket"
+    assert request.get("x-many") == "a, b"
+    assert request.raw_headers[-2:] == [("X-Many", "a"), ("x-many", "b")]
+
+
+@pytest.mark.parametrize("line", [b"GET /", b"GET / HTTP/1.1 extra", b"HTTP/1.1 200 OK"])
+def test_request_line_must_be_one(line):
+    with pytest.raises(HandshakeError) as error:
+        Request(line + b"\r\n\r\n")
+    assert "not an HTTP request" in str(error.value)
+
+
+def test_request_and_response_share_the_header_rules():
+    for head_class, start in ((Request, b"GET / HTTP/1.1"), (Response, b"HTTP/1.1 101 Switching")):
+        with pytest.raises(HandshakeError) as error:
+            head_class(start + b"\r\nbad header\r\n\r\n")
+        assert "malformed header line" in str(error.value)
