@@ -34,6 +34,8 @@ class Attempt(object):
     :param wall_time: The clock that stamps events.
     """
 
+    __slots__ = ["websocket", "options", "wall_time", "controls", "hop", "phase", "is_ready", "redirect"]
+
     def __init__(self, websocket, options, wall_time):
         self.websocket = websocket
         self.options = options
@@ -69,11 +71,13 @@ class Attempt(object):
             log.info("connecting to %s through proxy %s", self.hop.target.redacted, route.proxy.url)
         return route
 
-    def new_session(self, session_class, random_bytes, now, deadline):
+    def new_session(self, session_class, random_bytes, now, deadline, receive_buffer=None):
         """The session for the current hop, with a close the caller asked
         for before the connection was ready already in it."""
         timeout = None if self.options.connect_timeout is None else max(0.001, deadline - now)
-        session = self.websocket.new_session(session_class, self.options, self.hop, random_bytes, timeout)
+        session = self.websocket.new_session(
+            session_class, self.options, self.hop, random_bytes, timeout, receive_buffer
+        )
         pending = self.controls.pending_close
         if pending is not None:
             code, reason, when = pending

@@ -211,7 +211,7 @@ class WebSocketBase(object):
             proxy_ssl_context=self.proxy_ssl_context,
         )
 
-    def new_session(self, session_class, options, hop, random_bytes, handshake_timeout):
+    def new_session(self, session_class, options, hop, random_bytes, handshake_timeout, receive_buffer=None):
         """A session for one hop of a connection.
 
         :param session_class: A :class:`~lomond.session.WebsocketSession`
@@ -220,6 +220,8 @@ class WebSocketBase(object):
         :param hop: The :class:`~lomond.redirect.Hop`.
         :param random_bytes: The source of masking keys.
         :param float handshake_timeout: Seconds left for the upgrade.
+        :param bytearray receive_buffer: A receive buffer shared by the
+            sessions of one thread, or None.
         """
         target = hop.target
         handshake = Handshake(
@@ -241,6 +243,7 @@ class WebSocketBase(object):
             max_size=self.max_size,
             handshake_timeout=handshake_timeout,
             trace=bool(self.trace),
+            receive_buffer=receive_buffer,
             **options.session_options()
         )
 

@@ -29,6 +29,8 @@ class Controls(object):
     :param exit_event: An Event (anything with ``is_set``) or None.
     """
 
+    __slots__ = ["close_timeout", "exit_event", "forced", "exiting", "pending_close"]
+
     def __init__(self, close_timeout=None, exit_event=None):
         self.close_timeout = close_timeout
         self.exit_event = exit_event

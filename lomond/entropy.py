@@ -11,9 +11,12 @@ class RandomPool(object):
     """Random bytes from ``os.urandom``, fetched 4 KiB at a time.
 
     Masking needs 4 fresh random bytes per frame; one system call per frame
-    would cost more than the masking. Not thread-safe: each connection has
-    its own, used under its lock.
+    would cost more than the masking. Not thread-safe: a blocking connection
+    has its own, used under its lock; the connections of one asyncio loop
+    share one.
     """
+
+    __slots__ = ["_source", "_block", "_data", "_pos"]
 
     def __init__(self, source=os.urandom, block=4096):
         self._source = source

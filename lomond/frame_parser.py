@@ -114,13 +114,18 @@ class FrameParser(Parser):
     :param bool server_role: True to parse the frames a *client* sends
         (which must be masked); False, the default, for server frames
         (which must not be).
+    :param bytearray scratch: A receive buffer shared by the parsers of
+        one thread (see :meth:`~lomond.parser.Parser.get_buffer`), or None
+        for a buffer of its own.
 
     ``feed()`` returns :class:`~lomond.frame.Frame` objects; a frame that
     breaks a rule raises :class:`~lomond.errors.CriticalProtocolError` with
     the close code to send.
     """
 
-    def __init__(self, max_size=None, rsv1=False, server_role=False):
+    __slots__ = ["max_size", "rsv1", "server_role", "pause_at_boundary", "_fast_table", "_fast_medium"]
+
+    def __init__(self, max_size=None, rsv1=False, server_role=False, scratch=None):
         self.max_size = max_size
         self.rsv1 = rsv1
         self.server_role = server_role
@@ -131,7 +136,7 @@ class FrameParser(Parser):
             # The largest 16-bit length the fast path takes (length_error's
             # rule, applied to the one length form the table can't see).
             self._fast_medium = 0xFFFF if max_size is None else max_size
-        super(FrameParser, self).__init__()
+        super(FrameParser, self).__init__(scratch)
 
     def _run(self, results):
         # While the generator waits for a frame header, decode whole frames

@@ -168,6 +168,11 @@ def host_header(host, port, secure):
     return "{}:{}".format(host, port)
 
 
+#: The extensions in use, as sets that every connection can share.
+_NO_EXTENSIONS = frozenset()
+_DEFLATE_ONLY = frozenset([EXTENSION_NAME])
+
+
 class Handshake(object):
     """One client opening handshake.
 
@@ -197,6 +202,20 @@ class Handshake(object):
         :func:`header_value` refuses, or a subprotocol that isn't a token.
     """
 
+    __slots__ = [
+        "host",
+        "port",
+        "resource",
+        "secure",
+        "key",
+        "protocols",
+        "compression",
+        "origin",
+        "agent",
+        "headers",
+        "authorization",
+    ]
+
     def __init__(
         self,
         host,
@@ -222,7 +241,7 @@ class Handshake(object):
         self.agent = agent
         self.headers = list(headers)
         self.authorization = authorization
-        self._request = self._encode()
+        self._encode()  # every value is checked now, not when sent
 
     def _encode(self):
         """Build the request bytes, checking every value on the way."""
@@ -276,7 +295,7 @@ class Handshake(object):
 
         :rtype: bytes
         """
-        return self._request
+        return self._encode()
 
     def validate(self, response):
         """Check the server's answer (RFC 6455 4.1, the client's checks).
@@ -341,7 +360,7 @@ class Handshake(object):
         # MUST _Fail the WebSocket Connection_."
         value = response.get("sec-websocket-extensions")
         if value is None:
-            return set(), None
+            return _NO_EXTENSIONS, None
         try:
             accepted = parse_extensions(value)
         except ExtensionSyntaxError as error:
@@ -353,4 +372,4 @@ class Handshake(object):
             if deflate is not None:
                 raise CompressionParameterError("server accepted permessage-deflate twice")
             deflate = self.compression.accept(params)
-        return (set([EXTENSION_NAME]) if deflate else set()), deflate
+        return (_DEFLATE_ONLY if deflate else _NO_EXTENSIONS), deflate

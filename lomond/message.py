@@ -49,6 +49,8 @@ class MessageAssembler(object):
         "_validator",
     ]
 
+    __slots__ = ["max_size", "deflate", "_opcode", "_compressed", "_parts", "_gathered", "_size", "_validator"]
+
     def __init__(self, max_size=None, deflate=None):
         self.max_size = max_size
         self.deflate = deflate

@@ -37,6 +37,13 @@ There are two ways to give a parser bytes:
   buffer of its own, so a big payload is received straight into the memory
   that becomes its value instead of passing through the receive buffer.
 
+A parser may share its receive buffer (``scratch``) with the other parsers
+of one thread. While it holds no bytes of an unfinished item, it receives
+into the shared buffer and parses from there, and afterwards copies only
+what is left (the start of the next item) into memory of its own, sized
+to it. A driver with thousands of mostly idle connections then pays for
+one receive buffer, not one per connection.
+
 Memory follows the traffic. The large-read buffer is kept for the next
 large read (warm memory is much cheaper than fresh pages), and the receive
 buffer grows when an item needs it. Both go back to the initial sizes at
@@ -90,6 +97,28 @@ class ReadUntil(object):
 class Parser(object):
     """Drive the ``parse()`` generator of a subclass with bytes."""
 
+    # Thousands of connections may each hold one: no __dict__ each.
+    __slots__ = [
+        "_scratch",
+        "_buf",
+        "_view",
+        "_start",
+        "_end",
+        "_scan",
+        "_target",
+        "_target_size",
+        "_spare",
+        "_busy",
+        "_filled",
+        "_extra",
+        "at_boundary",
+        "_gen",
+        "_request",
+        "error",
+        "_pending_results",
+        "__weakref__",
+    ]
+
     #: Initial size of the receive buffer.
     buffer_size = 256 * 1024
     #: An exact read this large that is not already buffered is received
@@ -104,9 +133,18 @@ class Parser(object):
     #: Return from the driver loop after a result at an item boundary, so
     #: that a subclass can take the following items another way.
     pause_at_boundary = False
+    #: With a shared buffer: the least memory taken for bytes held over
+    #: from one read to the next.
+    own_buffer_size = 4096
 
-    def __init__(self):
-        self._buf = bytearray(self.buffer_size)
+    def __init__(self, scratch=None):
+        #: A buffer shared with other parsers of one thread, or None (see
+        #: :meth:`get_buffer`).
+        self._scratch = scratch
+        if scratch is None:
+            self._buf = bytearray(self.buffer_size)
+        else:
+            self._buf = scratch
         self._view = memoryview(self._buf)
         self._start = 0  # first unconsumed byte
         self._end = 0  # end of the bytes received
@@ -201,6 +239,13 @@ class Parser(object):
         if self._target is not None:
             return self._target[self._filled :]
         start, end = self._start, self._end
+        if start == end and self._scratch is not None:
+            # Holding nothing: receive into the shared buffer, and keep
+            # only what is left of it afterwards (buffer_updated).
+            self._buf = self._scratch
+            self._view = memoryview(self._buf)
+            self._start = self._end = self._scan = 0
+            return self._view
         capacity = len(self._buf)
         if start == end:
             self._start = self._end = self._scan = 0
@@ -244,13 +289,34 @@ class Parser(object):
             self._end += count
         if self._request is not None:
             self._run(results)
-            if (
+            if self._scratch is not None and (self._buf is self._scratch or self._start == self._end):
+                self._keep_rest()
+            elif (
                 self.at_boundary
                 and self._target is None
                 and (self._spare is not None or len(self._buf) > self.buffer_size)
             ):
                 self._settle()
         return results
+
+    def _keep_rest(self):
+        """Copy what is left in the shared buffer into memory of the
+        parser's own, sized to it: the shared buffer is another parser's
+        next."""
+        start, end = self._start, self._end
+        pending = end - start
+        if pending:
+            buf = bytearray(max(pending * 2, self.own_buffer_size))
+            buf[:pending] = self._view[start:end]
+            self._buf = buf
+            self._view = memoryview(buf)
+        else:
+            # Nothing to keep: hold no memory at all until the next read
+            # (get_buffer() takes the shared buffer again).
+            self._buf = self._view = None
+        self._start = 0
+        self._end = pending
+        self._scan = max(0, self._scan - start)
 
     def unconsumed(self):
         """Return (and forget) the received bytes not yet requested.
@@ -260,7 +326,8 @@ class Parser(object):
 
         :rtype: bytes
         """
-        data = self._view[self._start : self._end].tobytes() + self._extra
+        view = self._view
+        data = (b"" if view is None else view[self._start : self._end].tobytes()) + self._extra
         self._start = self._end = self._scan = 0
         self._extra = b""
         return data

@@ -46,8 +46,12 @@ class Head(object):
     value)`` pairs in order, as sent.
     """
 
+    __slots__ = ["raw", "headers", "raw_headers"]
+
     #: What the head is, for error messages.
     kind = "head"
+    #: Keep ``raw_headers`` (the test server wants them; a client doesn't).
+    keep_raw_headers = True
 
     def __init__(self, header_data):
         self.raw = header_data
@@ -58,6 +62,7 @@ class Head(object):
         self._start(lines[0])
         self.headers = {}
         self.raw_headers = []
+        count = 0
         last = None
         for line in lines[1:]:
             if not line:
@@ -71,10 +76,12 @@ class Head(object):
             name, colon, value = line.partition(":")
             if not colon or not _HEADER_NAME.match(name):
                 raise HandshakeError("malformed header line {!r}".format(line[:60]))
-            if len(self.raw_headers) == MAX_RESPONSE_HEADERS:
+            count += 1
+            if count > MAX_RESPONSE_HEADERS:
                 raise HandshakeError("{} has more than {} headers".format(self.kind, MAX_RESPONSE_HEADERS))
             value = value.strip(" \t")
-            self.raw_headers.append((name, value))
+            if self.keep_raw_headers:
+                self.raw_headers.append((name, value))
             last = name = name.lower()
             if name in self.headers:
                 self.headers[name] += ", " + value
@@ -114,7 +121,10 @@ class Response(Head):
     values are joined with ``", "``.
     """
 
+    __slots__ = ["body", "http_ver", "status_code", "status"]
+
     kind = "response"
+    keep_raw_headers = False
 
     def __init__(self, header_data, body=b""):
         Head.__init__(self, header_data)
@@ -143,6 +153,8 @@ class Request(Head):
         or there are too many headers.
     """
 
+    __slots__ = ["method", "path", "version"]
+
     kind = "request"
 
     def _start(self, line):
@@ -161,6 +173,8 @@ class HeadParser(Parser):
     ``feed()`` returns the head object once it is complete; the bytes
     after it are left for :meth:`~lomond.parser.Parser.unconsumed`.
     """
+
+    __slots__ = []
 
     head_class = None
     #: A head is small: start small (the buffer grows if it must).
@@ -189,11 +203,15 @@ class ResponseParser(HeadParser):
     after it are left for :meth:`~lomond.parser.Parser.unconsumed`.
     """
 
+    __slots__ = []
+
     head_class = Response
 
 
 class RequestParser(HeadParser):
     """Parse one request head, as :class:`ResponseParser` does a response
     (for the server role of :mod:`lomond.testing`)."""
+
+    __slots__ = []
 
     head_class = Request

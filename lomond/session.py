@@ -80,6 +80,8 @@ _CLOSE = Opcode.CLOSE
 _PING = Opcode.PING
 _PONG = Opcode.PONG
 
+_NO_EXTENSIONS = frozenset()
+
 #: After the close handshake, how long to wait for the server to close the
 #: TCP connection (RFC 6455 7.1.1: the server should close it first).
 CLOSE_GRACE = 2.0
@@ -118,9 +120,58 @@ class WebsocketSession(object):
         response; 0 or None waits forever.
     :param bool trace: Record a trace record for every frame (see
         :meth:`take_notes`).
+    :param bytearray receive_buffer: Memory shared by the sessions of one
+        thread to receive into (:meth:`get_buffer`): then an idle
+        connection keeps no receive buffer of its own, which matters with
+        thousands of them. None gives the session a buffer of its own.
     :raises ValueError: For a negative timer setting, or a ping timeout
         without pings.
     """
+
+    # Thousands of connections may each hold one: no __dict__ each.
+    # (A subclass without __slots__ gets one, which is fine.)
+    __slots__ = [
+        "handshake",
+        "random_bytes",
+        "max_size",
+        "auto_pong",
+        "poll",
+        "ping_rate",
+        "ping_timeout",
+        "close_timeout",
+        "handshake_timeout",
+        "trace",
+        "receive_buffer",
+        "state",
+        "response",
+        "protocol",
+        "extensions",
+        "deflate",
+        "close_sent_time",
+        "is_finished",
+        "_debug",
+        "_verbose",
+        "_notes",
+        "_now",
+        "_parser",
+        "_assembler",
+        "_out",
+        "_events",
+        "_started",
+        "_close_sent",
+        "_close_received",
+        "_echo_due",
+        "_failure",
+        "_close_on_open",
+        "_failed",
+        "_poll_at",
+        "_ping_at",
+        "_pong_deadline",
+        "_handshake_deadline",
+        "_close_deadline",
+        "_grace_deadline",
+        "__weakref__",
+    ]
 
     def __init__(
         self,
@@ -134,6 +185,7 @@ class WebsocketSession(object):
         close_timeout=30.0,
         handshake_timeout=30.0,
         trace=None,
+        receive_buffer=None,
     ):
         if max_size is not None and max_size < 0:
             raise ValueError("max_size must be positive, or None for no limit")
@@ -148,6 +200,7 @@ class WebsocketSession(object):
         self.close_timeout = seconds_option("close_timeout", close_timeout)
         self.handshake_timeout = seconds_option("handshake_timeout", handshake_timeout)
         self.trace = bool(trace)
+        self.receive_buffer = receive_buffer
 
         self.state = CONNECTING
         #: The server's :class:`~lomond.response.Response`, once received.
@@ -155,7 +208,7 @@ class WebsocketSession(object):
         #: The subprotocol the server chose, or None.
         self.protocol = None
         #: The set of extension names in use.
-        self.extensions = set()
+        self.extensions = _NO_EXTENSIONS
         #: The :class:`~lomond.compression.Deflate` codec, or None.
         self.deflate = None
         #: The (monotonic) time the close frame was sent, or None.
@@ -168,7 +221,7 @@ class WebsocketSession(object):
         self._verbose = self._debug or self.trace
         self._notes = []
         self._now = 0.0
-        self._parser = ResponseParser()
+        self._parser = ResponseParser(receive_buffer)
         self._assembler = None
         self._out = []
         self._events = []
@@ -584,7 +637,7 @@ class WebsocketSession(object):
         self.deflate = deflate
         self.state = OPEN
         self._drop_parser()
-        self._parser = FrameParser(max_size=self.max_size, rsv1=deflate is not None)
+        self._parser = FrameParser(max_size=self.max_size, rsv1=deflate is not None, scratch=self.receive_buffer)
         self._assembler = MessageAssembler(max_size=self.max_size, deflate=deflate)
         self._events.append(events.Ready(response, protocol, extensions))
         self._poll_at = self._now if self.poll is not None else None

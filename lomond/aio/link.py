@@ -15,7 +15,6 @@ more than its write-buffer limit.
 """
 
 import asyncio
-import collections
 import logging
 
 from ..clock import wall_time
@@ -42,6 +41,24 @@ class Link(asyncio.BufferedProtocol):
         transport's own TLS (wss:// through an https:// proxy), else None.
     """
 
+    __slots__ = [
+        "run",
+        "session",
+        "loop",
+        "layer",
+        "transport",
+        "failure",
+        "_events",
+        "_buffered",
+        "_waiter",
+        "_timer",
+        "_timer_at",
+        "_reading_paused",
+        "_writing_paused",
+        "_drained",
+        "_scratch",
+    ]
+
     def __init__(self, run, session, layer=None):
         self.run = run
         self.session = session
@@ -49,7 +66,7 @@ class Link(asyncio.BufferedProtocol):
         self.layer = layer
         self.transport = None
         self.failure = None
-        self._events = collections.deque()
+        self._events = []
         self._buffered = 0
         self._waiter = None
         self._timer = None
@@ -268,8 +285,8 @@ class Link(asyncio.BufferedProtocol):
                 await self._waiter
             finally:
                 self._waiter = None
-        batch = list(self._events)
-        self._events.clear()
+        batch = self._events
+        self._events = []
         self._buffered = 0
         if self._reading_paused and self.transport is not None and not self.session.is_finished:
             self._reading_paused = False

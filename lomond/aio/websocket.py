@@ -8,6 +8,7 @@ the route and TLS policy, the tunnels and the session.
 
 import asyncio
 import logging
+import weakref
 
 from ..attempt import Attempt
 from ..clock import wall_time
@@ -24,8 +25,49 @@ from .opener import open_link
 log = logging.getLogger("lomond")
 
 
+#: One receive buffer per event loop, shared by all its connections.
+_RECEIVE_BUFFERS = weakref.WeakKeyDictionary()
+
+#: Its size: what one read may take.
+RECEIVE_BUFFER_SIZE = 256 * 1024
+
+
+def shared_receive_buffer(loop):
+    """The receive buffer the connections of ``loop`` share: a read goes
+    into it and is parsed at once, so an idle connection holds none."""
+    buffer = _RECEIVE_BUFFERS.get(loop)
+    if buffer is None:
+        buffer = _RECEIVE_BUFFERS[loop] = bytearray(RECEIVE_BUFFER_SIZE)
+    return buffer
+
+
+#: One source of masking keys per event loop (its connections share it).
+_RANDOM_POOLS = weakref.WeakKeyDictionary()
+
+
+def shared_random_pool(loop):
+    """Masking keys for the connections of ``loop``, from one pool."""
+    pool = _RANDOM_POOLS.get(loop)
+    if pool is None:
+        pool = _RANDOM_POOLS[loop] = RandomPool()
+    return pool
+
+
 class Run(object):
     """One connect() of an asyncio WebSocket: what its coroutines share."""
+
+    __slots__ = [
+        "websocket",
+        "options",
+        "loop",
+        "attempt",
+        "controls",
+        "random_bytes",
+        "link",
+        "proxy_url",
+        "_stopped",
+        "_exit_watch",
+    ]
 
     def __init__(self, websocket, options, loop):
         self.websocket = websocket
@@ -33,7 +75,7 @@ class Run(object):
         self.loop = loop
         self.attempt = Attempt(websocket, options, wall_time)
         self.controls = self.attempt.controls
-        self.random_bytes = RandomPool()
+        self.random_bytes = shared_random_pool(loop)
         #: The current hop's Link, once opened.
         self.link = None
         #: The (credential-free) URL of the current hop's proxy, or None.
@@ -118,7 +160,9 @@ class Run(object):
         self.controls.check(self.loop.time())
         route = attempt.route()
         self.proxy_url = route.proxy_url
-        session = attempt.new_session(session_class, self.random_bytes, self.loop.time(), deadline)
+        session = attempt.new_session(
+            session_class, self.random_bytes, self.loop.time(), deadline, shared_receive_buffer(self.loop)
+        )
         self.link = await open_link(self, route, session, deadline)
         return self.link
 

@@ -122,7 +122,8 @@ def test_retry_after_0_keeps_the_back_off():
     # The waits add up to 0.6 s after 7 attempts (0.025 + 0.05 + 0.1 ...);
     # a client that took "0" literally would have made hundreds.
     assert 2 <= attempts <= 8, attempts
-    assert count(collected, "rejected") == attempts
+    # The exit may come during the last attempt, which it then abandons.
+    assert count(collected, "rejected") in (attempts, attempts - 1)
     delays = [event.delay for event in collected if event.name == "back_off"]
     assert delays == [0.025, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1][: len(delays)]
 

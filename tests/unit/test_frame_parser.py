@@ -10,6 +10,7 @@ from lomond.opcode import Opcode
 from lomond.parser import ParseError
 
 from .chunks import SPLITS, bytewise
+from .memory import attributes
 
 KEY = b"\x9a\x01\xfe\x42"
 DATA_OPCODES = [Opcode.CONTINUATION, Opcode.TEXT, Opcode.BINARY]
@@ -213,6 +214,7 @@ def test_no_max_size():
 # Memory between frames
 
 
+
 def test_large_frames_in_a_row_share_a_buffer_that_a_small_frame_releases():
     parser = FrameParser()
     payload = b"x" * (8 * 1024 * 1024)
@@ -222,7 +224,7 @@ def test_large_frames_in_a_row_share_a_buffer_that_a_small_frame_releases():
         spares.append(parser._spare)
     assert spares[0] is not None and spares.count(spares[0]) == 3
     assert parser.feed(encode_frame(Opcode.TEXT, b"small")) == [Frame(Opcode.TEXT, b"small")]
-    buffers = [value for value in vars(parser).values() if isinstance(value, bytearray)]
+    buffers = [value for value in attributes(parser) if isinstance(value, bytearray)]
     assert [len(buffer) for buffer in buffers] == [FrameParser.buffer_size]
 
 

@@ -6,6 +6,7 @@ import pytest
 from lomond.parser import ParseError, ParseOverflow, Parser, ReadUntil
 
 from .chunks import SPLITS, bytewise, random_chunks
+from .memory import attributes
 
 
 class Records(Parser):
@@ -295,7 +296,7 @@ def test_generator_ends_after_large_read():
 
 def held(parser):
     """Bytes of buffer memory the parser keeps (its bytearrays)."""
-    buffers = dict((id(value), len(value)) for value in vars(parser).values() if isinstance(value, bytearray))
+    buffers = dict((id(value), len(value)) for value in attributes(parser) if isinstance(value, bytearray))
     return sum(buffers.values())
 
 
@@ -548,3 +549,67 @@ def test_close_breaks_the_cycle_with_the_generator():
     finally:
         if enabled:
             gc.enable()
+
+
+# A receive buffer shared by the parsers of one thread
+
+
+def stream_of_records(seed):
+    rng = random.Random(seed)
+    parts = []
+    for _ in range(200):
+        kind = rng.choice("LNN")
+        if kind == "L":
+            parts.append(b"L" + bytes(bytearray(rng.randint(97, 122) for _ in range(rng.randint(0, 40)))) + b"\r\n")
+        else:
+            parts.append(blob(random_bytes(rng.randint(0, 10 ** 6), rng.choice([0, 5, 300, 5000]))))
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("sizes", [[1], [7, 100, 3], [4096], [50000]])
+def test_parsers_sharing_a_buffer_parse_as_on_their_own(sizes):
+    """Two parsers take turns with one receive buffer, in pieces of every
+    size: each sees exactly what a parser with its own buffer sees."""
+    scratch = bytearray(8192)
+    first, second = stream_of_records(1), stream_of_records(2)
+    shared = [BigRecords(scratch), BigRecords(scratch)]
+    results = [[], []]
+    positions = [0, 0]
+    turn = 0
+    while positions[0] < len(first) or positions[1] < len(second):
+        data = (first, second)[turn]
+        if positions[turn] < len(data):
+            space = shared[turn].get_buffer()
+            count = min(len(space), sizes[positions[turn] % len(sizes)], len(data) - positions[turn])
+            space[:count] = data[positions[turn] : positions[turn] + count]
+            del space
+            results[turn].extend(shared[turn].buffer_updated(count))
+            positions[turn] += count
+        turn = 1 - turn
+    assert results[0] == feed_all(BigRecords(), [first])
+    assert results[1] == feed_all(BigRecords(), [second])
+    assert all(parser.error is None for parser in shared)
+
+
+def owned_buffers(parser, scratch):
+    return [value for value in attributes(parser) if isinstance(value, bytearray) and value is not scratch]
+
+
+def test_an_idle_parser_holds_no_buffer_of_its_own():
+    scratch = bytearray(4096)
+    parser = BigRecords(scratch)
+    assert feed_via_buffer(parser, blob(b"whole") + b"Lline\r\n", [4096]) == [("data", b"whole"), ("line", b"line\r\n")]
+    assert owned_buffers(parser, scratch) == []
+    # The start of the next record is kept, in memory sized to it.
+    assert feed_via_buffer(parser, b"N\x00\x05ab", [4096]) == []
+    owned = owned_buffers(parser, scratch)
+    assert len(owned) == 1 and len(owned[0]) <= max(10, Parser.own_buffer_size)
+    assert feed_via_buffer(parser, b"cde", [4096]) == [("data", b"abcde")]
+    assert owned_buffers(parser, scratch) == []
+    assert parser.unconsumed() == b""
+
+
+def test_feed_with_a_shared_buffer():
+    parser = BigRecords(bytearray(16))
+    data = stream_of_records(3)
+    assert feed_all(parser, [data[: len(data) // 2], data[len(data) // 2 :]]) == feed_all(BigRecords(), [data])
