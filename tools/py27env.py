@@ -7,8 +7,9 @@ releases of ``virtualenv`` can no longer create 2.7 environments.  This
 script bridges the gap:
 
 1. It finds a working Python 2.7 interpreter (``LOMOND_PY27``, then
-   pyenv's ``versions/2.7*``, then ``python2.7`` / ``python2`` on PATH),
-   checking each candidate by actually running it.
+   pyenv's ``versions/2.7.*``, then ``python2.7`` / ``python2`` on PATH),
+   checking each candidate by actually running it.  (``find_python``
+   does the same for any version; ``tools/testenv.py`` uses it.)
 2. It keeps a small Python 3 "tools" venv in the cache directory
    (``$LOMOND_CACHE/tools-venv``, default ``~/.cache/lomond/tools-venv``)
    holding ``virtualenv==20.15.1``, the last release able to target 2.7.
@@ -78,7 +79,11 @@ class Py27EnvError(Exception):
     """A step failed; the message is meant to be shown to a person."""
 
 
-class NoPython27Error(Py27EnvError):
+class NoPythonError(Py27EnvError):
+    """The Python version asked for is not on this machine."""
+
+
+class NoPython27Error(NoPythonError):
     """No working Python 2.7 interpreter could be found."""
 
 
@@ -214,38 +219,58 @@ def _pyenv_root():
 
 
 def _version_key(path):
-    """Sort key putting pyenv's newest 2.7.x first."""
+    """Sort key putting pyenv's newest patch release first."""
     name = os.path.basename(os.path.dirname(os.path.dirname(path)))
     return [int(part) for part in re.findall(r"\d+", name)]
 
 
-def candidate_pythons():
-    """Yield ``(description, executable)`` pairs to try, best first."""
-    override = os.environ.get("LOMOND_PY27")
+def candidate_pythons(version="2.7"):
+    """Yield ``(description, executable)`` pairs to try for *version*, best first.
+
+    *version* is ``"MAJOR.MINOR"``.  Looked at in order: the variable
+    ``LOMOND_PY<MAJOR><MINOR>`` (``LOMOND_PY27``, ``LOMOND_PY311``...),
+    pyenv's plain CPython builds of that version (``3.13.0``, not
+    ``3.13.0t`` or ``3.13-dev``), then ``python<version>`` on PATH (and
+    ``python2`` for 2.7).
+    """
+    override_name = "LOMOND_PY" + version.replace(".", "")
+    override = os.environ.get(override_name)
     if override:
-        yield "LOMOND_PY27", override
-    pattern = os.path.join(_pyenv_root(), "versions", "2.7*", "bin", "python")
-    for path in sorted(glob.glob(pattern), key=_version_key, reverse=True):
+        yield override_name, override
+    release = re.compile(r"^%s\.\d+$" % re.escape(version))
+    pattern = os.path.join(_pyenv_root(), "versions", version + ".*", "bin",
+                           "python")
+    found = [path for path in glob.glob(pattern)
+             if release.match(os.path.basename(
+                 os.path.dirname(os.path.dirname(path))))]
+    for path in sorted(found, key=_version_key, reverse=True):
         yield "pyenv", path
-    for name in ("python2.7", "python2"):
+    names = ["python" + version] + (["python2"] if version == "2.7" else [])
+    for name in names:
         path = shutil.which(name)
         if path:
             yield "PATH", path
 
 
+def find_python(version, verbose=False):
+    """Return the path of a working Python *version* ("3.9"), or None."""
+    wanted = tuple(int(part) for part in version.split("."))
+    for source, executable in candidate_pythons(version):
+        result = probe_python(executable)
+        if result is not None and result[0] == wanted:
+            return result[1]
+        if source.startswith("LOMOND_PY"):
+            log("warning: %s=%s is not a working Python %s; looking "
+                "elsewhere" % (source, executable, version))
+        elif verbose:
+            log("skipping %s (%s): not a working Python %s"
+                % (executable, source, version))
+    return None
+
+
 def find_python27(verbose=False):
     """Return the path of a working Python 2.7 interpreter, or None."""
-    for source, executable in candidate_pythons():
-        result = probe_python(executable)
-        if result is not None and result[0] == (2, 7):
-            return result[1]
-        if source == "LOMOND_PY27":
-            log("warning: LOMOND_PY27=%s is not a working Python 2.7; "
-                "looking elsewhere" % executable)
-        elif verbose:
-            log("skipping %s (%s): not a working Python 2.7"
-                % (executable, source))
-    return None
+    return find_python("2.7", verbose=verbose)
 
 
 # ---------------------------------------------------------------------------
