@@ -39,8 +39,12 @@ setup(
     long_description=read("README.rst"),
     long_description_content_type="text/x-rst",
     license="BSD-3-Clause",
-    packages=["lomond", "lomond.examples"],
-    package_data={"lomond.examples": ["certs/*.pem", "certs/README.rst"]},
+    packages=["lomond", "lomond.aio", "lomond.examples"],
+    package_data={
+        "lomond": ["py.typed", "*.pyi"],  # type information (PEP 561)
+        "lomond.aio": ["*.pyi"],
+        "lomond.examples": ["certs/*.pem", "certs/README.rst"],
+    },
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
     install_requires=[
         "six>=1.10",
