@@ -5,7 +5,9 @@ from typing import Any, AsyncGenerator, Awaitable, Callable, Optional, Type, Typ
 
 from typing_extensions import Self
 
+from ..attempt import Attempt
 from ..client import WebSocketBase
+from ..controls import Controls
 from ..events import AnyEvent
 from ..options import ConnectOptions
 from ..session import WebsocketSession
@@ -16,13 +18,12 @@ _T = TypeVar("_T")
 
 class Run:
     # One connect() of an asyncio WebSocket: the driver's own machinery.
-    # Its parts (lomond.attempt, lomond.controls, lomond.aio.link) have no
-    # stubs, so they are Any here.
+    # Its link (lomond.aio.link) has no stub, so it is Any here.
     websocket: WebSocket
     options: ConnectOptions
     loop: asyncio.AbstractEventLoop
-    attempt: Any
-    controls: Any
+    attempt: Attempt
+    controls: Controls
     random_bytes: Callable[[int], bytes]
     link: Any
     proxy_url: Optional[str]
