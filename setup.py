@@ -93,8 +93,12 @@ SETUP_ARGS = dict(
     version=VERSION,
     description="A WebSocket client that stays connected: events, not callbacks; no threads.",
     long_description_content_type="text/x-rst",
-    packages=["lomond", "lomond.examples"],
-    package_data={"lomond.examples": ["certs/*.pem", "certs/README.rst"]},
+    packages=["lomond", "lomond.aio", "lomond.examples"],
+    package_data={
+        "lomond": ["py.typed", "*.pyi"],  # type information (PEP 561)
+        "lomond.aio": ["*.pyi"],
+        "lomond.examples": ["certs/*.pem", "certs/README.rst"],
+    },
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
     install_requires=[
         "six>=1.10",

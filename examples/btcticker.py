@@ -19,7 +19,14 @@ import argparse
 import sys
 
 from lomond import WebSocket
+from lomond.events import GiveUp
 from lomond.persist import persist
+
+try:  # the names in the type comments (Python 2.7 has no typing module)
+    from typing import Any, Callable, Dict, List, Optional
+    from threading import Event
+except ImportError:
+    pass
 
 FEED = "wss://ws-feed.exchange.coinbase.com"
 
@@ -28,6 +35,7 @@ MAX_FAILURES = 10
 
 
 def format_ticker(message):
+    # type: (Dict[str, Any]) -> str
     """One line for a ticker message from the feed."""
     return "{time}  {product}  {price:>12}  {side:<4}  {size}".format(
         time=message.get("time", "")[:19],
@@ -39,6 +47,7 @@ def format_ticker(message):
 
 
 def run(url=FEED, exit_event=None, output=print, max_failures=MAX_FAILURES, **persist_options):
+    # type: (str, Optional[Event], Callable[[str], object], int, **Any) -> Optional[GiveUp]
     """Print the ticker until ``exit_event`` is set, or until it gives up.
 
     :returns: The :class:`~lomond.events.GiveUp` event if the feed could not
@@ -71,6 +80,7 @@ def run(url=FEED, exit_event=None, output=print, max_failures=MAX_FAILURES, **pe
 
 
 def main(argv=None):
+    # type: (Optional[List[str]]) -> int
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("url", nargs="?", default=FEED, help="the feed (default: %(default)s)")
     parser.add_argument(

@@ -21,44 +21,53 @@ from lomond import WebSocket
 from lomond.errors import WebSocketUnavailable
 from lomond.testing import WebSocketServer, echo
 
-try:
-    _raw_input = raw_input  # Python 2.7: returns bytes
+try:  # the names in the type comments (Python 2.7 has no typing module)
+    from typing import List, Optional
+except ImportError:
+    pass
+
+if sys.version_info[0] < 3:
+    _text = unicode  # noqa: F821
 
     def _input():
-        return _raw_input().decode(sys.stdin.encoding or "utf-8")
+        # type: () -> str
+        return raw_input().decode(sys.stdin.encoding or "utf-8")  # noqa: F821 (it returns bytes)
 
 
-except NameError:
-    _input = input
-
-try:
-    _text = unicode  # Python 2.7
-except NameError:
+else:
     _text = str
+    _input = input
 
 _output_lock = threading.Lock()
 
 
 def _write(text):
+    # type: (str) -> None
     # Bytes go out as they are: Python 3's text stdout has a byte stream
     # underneath (.buffer); Python 2.7's stdout takes bytes already.
-    stdout = getattr(sys.stdout, "buffer", sys.stdout)
+    if sys.version_info[0] < 3:
+        stdout = sys.stdout
+    else:
+        stdout = sys.stdout.buffer
     with _output_lock:
         stdout.write(text.encode("utf-8"))
         stdout.flush()
 
 
 def say(*parts):
+    # type: (*object) -> None
     """Print a line, as UTF-8; safe from either thread."""
     _write(u" ".join(_text(part) for part in parts) + u"\n")
 
 
 def read_line(prompt):
+    # type: (str) -> str
     _write(prompt)
     return _input()
 
 
 def run_events(websocket, ready, failures):
+    # type: (WebSocket, threading.Event, List[BaseException]) -> None
     """The event loop, in its own thread; an exception goes in ``failures``."""
     try:
         for event in websocket.connect(ping_rate=20):
@@ -68,18 +77,19 @@ def run_events(websocket, ready, failures):
                 say(u"\r<", event.text)
             elif event.name in ("connect_fail", "rejected", "disconnected", "closing"):
                 say(u"\r*", event)
-    except Exception:
-        failures.append(sys.exc_info()[1])
+    except Exception as error:
+        failures.append(error)
         traceback.print_exc()
     finally:
         ready.set()  # let the main thread stop waiting if we never got ready
 
 
 def chat(url):
+    # type: (str) -> int
     """Chat until the user or the server ends it; return the exit status."""
     websocket = WebSocket(url)
     ready = threading.Event()
-    failures = []
+    failures = []  # type: List[BaseException]
     loop = threading.Thread(target=run_events, args=(websocket, ready, failures), name="chat-events")
     loop.start()
     ready.wait()
@@ -102,6 +112,7 @@ def chat(url):
 
 
 def main(url=None):
+    # type: (Optional[str]) -> int
     if url is not None:
         return chat(url)
     with WebSocketServer(echo) as server:

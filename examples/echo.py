@@ -13,21 +13,22 @@ from lomond.testing import WebSocketServer, echo
 
 
 def main():
+    # type: () -> None
     with WebSocketServer(echo) as server:
         websocket = WebSocket(server.url, compress=True)
-        messages = [u"Hello, World!", u"Lomond is a loch in Scotland.", b"\x00\x01\x02 binary"]
+        texts = [u"Hello, World!", u"Lomond is a loch in Scotland."]
+        sent_binary = False
         for event in websocket.connect(ping_rate=0):
             print(event)
             if event.name == "ready":
                 print("  compression in use:", websocket.supports_compression)
-                websocket.send_text(messages.pop(0))
+                websocket.send_text(texts.pop(0))
             elif event.name in ("text", "binary"):
-                if messages:
-                    message = messages.pop(0)
-                    if isinstance(message, bytes):
-                        websocket.send_binary(message)
-                    else:
-                        websocket.send_text(message)
+                if texts:
+                    websocket.send_text(texts.pop(0))
+                elif not sent_binary:
+                    websocket.send_binary(b"\x00\x01\x02 binary")
+                    sent_binary = True
                 else:
                     websocket.close()
 

@@ -18,10 +18,16 @@ import ssl
 from lomond import WebSocket
 from lomond.testing import ConnectProxy, WebSocketServer, echo
 
+try:  # the names in the type comments (Python 2.7 has no typing module)
+    from typing import List, Optional
+except ImportError:
+    pass
+
 CERTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "certs")
 
 
 def client_context(ca_file):
+    # type: (Optional[str]) -> ssl.SSLContext
     """A context that trusts only ``ca_file`` (and still checks host names)."""
     context = ssl.create_default_context(cafile=ca_file)
     if hasattr(ssl, "TLSVersion"):
@@ -30,6 +36,7 @@ def client_context(ca_file):
 
 
 def talk(url, proxy_url, ca_file):
+    # type: (str, Optional[str], Optional[str]) -> None
     websocket = WebSocket(url, proxies={"http": proxy_url, "https": proxy_url}, ssl_context=client_context(ca_file))
     for event in websocket.connect(ping_rate=0):
         print(event)
@@ -40,6 +47,7 @@ def talk(url, proxy_url, ca_file):
 
 
 def demo():
+    # type: () -> None
     server_context = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER", ssl.PROTOCOL_SSLv23))
     server_context.load_cert_chain(os.path.join(CERTS, "server.pem"))
     with WebSocketServer(echo, ssl_context=server_context) as server:
@@ -52,6 +60,7 @@ def demo():
 
 
 def main(argv=None):
+    # type: (Optional[List[str]]) -> None
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("url", nargs="?", help="a wss:// URL (default: an offline demo)")
     parser.add_argument("--proxy", help="proxy URL, e.g. http://proxy:3128")

@@ -1,0 +1,5 @@
+from .websocket import WebSocket as WebSocket
+
+__all__ = ["__version__", "WebSocket"]
+
+__version__: str

@@ -1,0 +1,9 @@
+from typing import Iterable, List, Optional, Tuple
+
+# An extension's parameters: (name, value) pairs, None for no value.
+_Params = List[Tuple[str, Optional[str]]]
+
+class ExtensionSyntaxError(ValueError): ...
+
+def parse_extensions(header: str) -> List[Tuple[str, _Params]]: ...
+def format_extension(name: str, params: Iterable[Tuple[str, Optional[str]]]) -> str: ...
