@@ -93,4 +93,5 @@ class WebSocketBase:
         hop: Hop,
         random_bytes: Callable[[int], bytes],
         handshake_timeout: Optional[float],
+        receive_buffer: Optional[bytearray] = None,
     ) -> _S: ...

@@ -1,6 +1,24 @@
-from typing import Iterable, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple, Union
 
 EXTENSION_NAME: str
+
+def read_parameters(
+    params: Iterable[Tuple[str, Optional[str]]], offer: bool = False
+) -> Dict[str, Union[bool, int, None]]: ...
+
+class ServerDeflate:
+    server_no_context_takeover: bool
+    client_no_context_takeover: bool
+    server_max_window_bits: Optional[int]
+    client_max_window_bits: Optional[int]
+    def __init__(
+        self,
+        server_no_context_takeover: bool = False,
+        client_no_context_takeover: bool = False,
+        server_max_window_bits: Optional[int] = None,
+        client_max_window_bits: Optional[int] = None,
+    ) -> None: ...
+    def negotiate(self, offer_header: str) -> Union[Tuple[str, "Deflate"], Tuple[None, None]]: ...
 
 class PerMessageDeflate:
     server_no_context_takeover: bool

@@ -16,6 +16,8 @@ CLOSING: Final = "closing"
 CLOSED: Final = "closed"
 CLOSE_GRACE: float
 
+def leave_politely(session: WebsocketSession, now: float) -> None: ...
+
 _State: TypeAlias = Literal["connecting", "open", "closing", "closed"]
 _Bytes: TypeAlias = Union[bytes, bytearray, memoryview]
 # ("log", level, message, args) or ("trace", record): see take_notes().
@@ -32,6 +34,7 @@ class WebsocketSession:
     close_timeout: Optional[float]
     handshake_timeout: Optional[float]
     trace: bool
+    receive_buffer: Optional[bytearray]
     state: _State
     response: Optional[Response]
     protocol: Optional[str]
@@ -51,6 +54,7 @@ class WebsocketSession:
         close_timeout: Optional[float] = 30.0,
         handshake_timeout: Optional[float] = 30.0,
         trace: Optional[bool] = None,
+        receive_buffer: Optional[bytearray] = None,
     ) -> None: ...
     # Driving
     def start(self, now: float) -> None: ...

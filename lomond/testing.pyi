@@ -5,9 +5,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, 
 
 from typing_extensions import Self
 
-from .compression import Deflate
+from .compression import Deflate, ServerDeflate as ServerDeflate
 from .events import Binary, Closing, Ping, Pong, Text
 from .frame import Frame as Frame
+from .response import Request as Request
 
 __all__ = [
     "ConnectProxy",
@@ -24,32 +25,6 @@ _T = TypeVar("_T")
 
 log: logging.Logger
 TIMEOUT: float
-
-class Request:
-    method: str
-    path: str
-    version: str
-    headers: Dict[str, str]
-    raw_headers: List[Tuple[str, str]]
-    def __init__(self, head: bytes) -> None: ...
-    @overload
-    def get(self, name: str) -> Optional[str]: ...
-    @overload
-    def get(self, name: str, default: _T) -> Union[str, _T]: ...
-
-class ServerDeflate:
-    server_no_context_takeover: bool
-    client_no_context_takeover: bool
-    server_max_window_bits: Optional[int]
-    client_max_window_bits: Optional[int]
-    def __init__(
-        self,
-        server_no_context_takeover: bool = False,
-        client_no_context_takeover: bool = False,
-        server_max_window_bits: Optional[int] = None,
-        client_max_window_bits: Optional[int] = None,
-    ) -> None: ...
-    def negotiate(self, offer_header: str) -> Union[Tuple[str, Deflate], Tuple[None, None]]: ...
 
 class ConnectionClosed(Exception): ...
 

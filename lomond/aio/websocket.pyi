@@ -16,6 +16,11 @@ log: logging.Logger
 
 _T = TypeVar("_T")
 
+RECEIVE_BUFFER_SIZE: int
+
+def shared_receive_buffer(loop: asyncio.AbstractEventLoop) -> bytearray: ...
+def shared_random_pool(loop: asyncio.AbstractEventLoop) -> Callable[[int], bytes]: ...
+
 class Run:
     # One connect() of an asyncio WebSocket: the driver's own machinery.
     # Its link (lomond.aio.link) has no stub, so it is Any here.
