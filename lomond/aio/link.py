@@ -56,7 +56,10 @@ class Link(asyncio.BufferedProtocol):
         self._reading_paused = False
         self._writing_paused = False
         self._drained = None
-        self._scratch = None if layer is None else bytearray(_SCRATCH_SIZE)
+        # A memoryview, not a bytearray: asyncio's TLS transport (an
+        # https:// proxy) fills the buffer a record at a time through
+        # slices of it, and a bytearray's slice is a copy.
+        self._scratch = None if layer is None else memoryview(bytearray(_SCRATCH_SIZE))
 
     # -- Set up and tear down --------------------------------------------
 
@@ -101,7 +104,7 @@ class Link(asyncio.BufferedProtocol):
         if self.layer is None:
             self._turn(self.session.buffer_updated(nbytes))
         else:
-            self._decrypt(memoryview(self._scratch)[:nbytes])
+            self._decrypt(self._scratch[:nbytes])
 
     def eof_received(self):
         self._turn(self.session.feed(b""))
