@@ -1,6 +1,7 @@
 """Fixtures for tests against real sockets on the loopback interface."""
 
 import socket
+import sys
 
 import pytest
 import trustme
@@ -9,6 +10,9 @@ from lomond.testing import WebSocketServer, echo
 
 from .drivers import DRIVERS
 from .servers import new_server_context
+
+# Python 2.7 can't parse async code (and has no lomond.aio).
+collect_ignore = ["test_aio.py"] if sys.version_info[0] < 3 else []
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,11 @@
 """The two drivers, behind one interface, so that a behaviour test runs
 against both: ``driver.WebSocket(url, ...)`` and ``driver.run(websocket,
-handler, **options)``.
+handler, **options)`` (or ``driver.persist``, ``driver.iterate``), and
+:func:`exchange` for the common send-echo-close round.
 
 A handler is a plain function ``handler(websocket, event)``, called for
-each event; returning True leaves the loop. With the asyncio driver the
-handler gets a view whose ``send_*`` and ``close`` look synchronous: each
-coroutine runs at once up to its first wait (so a caller's mistake still
-raises inside the handler), and one that has to wait for the transport is
-finished before the next event is taken, as a blocking send would be.
+each event; returning True leaves the loop. The asyncio driver is in
+aio_driver.py (Python 3 syntax; loaded on 3.8+ only).
 """
 
 import sys
@@ -16,8 +14,8 @@ import threading
 from lomond import WebSocket as SyncWebSocket
 from lomond.clock import monotonic
 
-from .helpers import Watchdog
-from .servers import TIMEOUT
+from . import helpers
+from .helpers import Sender, send_and_close
 
 HAS_AIO = sys.version_info >= (3, 8)
 
@@ -29,28 +27,18 @@ class SyncDriver(object):
     def WebSocket(url, **options):
         return SyncWebSocket(url, **options)
 
-    @staticmethod
-    def run(websocket, handler=None, **options):
-        options.setdefault("ping_rate", 0)
-        collected = []
-        with Watchdog(websocket):
-            for event in websocket.connect(**options):
-                collected.append(event)
-                if handler is not None and handler(websocket, event):
-                    break
-        return collected
+    run = staticmethod(helpers.run)
 
     @staticmethod
     def persist(websocket, handler=None, **options):
         from lomond.persist import persist
 
-        collected = []
-        with Watchdog(websocket):
-            for event in persist(websocket, **options):
-                collected.append(event)
-                if handler is not None and handler(websocket, event):
-                    break
-        return collected
+        return helpers.loop_over(websocket, persist(websocket, **options), handler)
+
+    @staticmethod
+    def iterate(websocket, handler=None):
+        """Iterate over the WebSocket itself (connect() with its defaults)."""
+        return helpers.loop_over(websocket, iter(websocket), handler)
 
     @staticmethod
     def call_from_thread(websocket, function):
@@ -62,11 +50,13 @@ class SyncDriver(object):
         return threading.Event()
 
     @staticmethod
-    def send_catching(websocket, data, outcome):
-        """Send ``data`` in the loop's own flow (it blocks the loop); put a
-        failure and the time it ended in ``outcome``."""
+    def send_catching(websocket, data, outcome, repeat=1):
+        """Send ``data`` in the loop's own flow (it blocks the loop), up to
+        ``repeat`` times; put the failure that stopped it and the time it
+        ended in ``outcome``."""
         try:
-            websocket.send_binary(data)
+            for _ in range(repeat):
+                websocket.send_binary(data)
         except Exception as error:
             outcome["error"] = error
         outcome["ended_at"] = monotonic()
@@ -89,230 +79,20 @@ class SyncDriver(object):
         return sender
 
 
-class Sender(object):
-    """A send running beside the loop (a thread, or an asyncio task)."""
+DRIVERS = [SyncDriver()]
+if HAS_AIO:
+    from .aio_driver import AioDriver
 
-    def __init__(self):
-        self.error = None
-        self.ended_at = None
-        self.thread = None
-        self.task = None
-
-    def is_alive(self):
-        if self.thread is not None:
-            return self.thread.is_alive()
-        return not self.task.done()
-
-    def join(self):
-        if self.thread is not None:
-            self.thread.join(TIMEOUT)
+    DRIVERS.append(AioDriver())
 
 
-class LoopEvent(object):
-    """An exit event for the asyncio driver that any thread may set.
+def exchange(driver, url, messages, **options):
+    """Make a WebSocket with ``driver``, send ``messages`` (text or bytes)
+    on Ready and close once all have come back.
 
-    The asyncio.Event it stands for is made inside the running loop
-    (Python 3.8 and 3.9 tie an Event to the loop current when it is made).
+    :returns: ``(websocket, events, echoed)``
     """
-
-    def __init__(self):
-        self.event = None
-        self.loop = None
-        self._set = False
-
-    def bind(self, loop):
-        import asyncio
-
-        self.loop = loop
-        self.event = asyncio.Event()
-        if self._set:
-            self.event.set()
-        return self.event
-
-    def set(self):
-        self._set = True
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.event.set)
-
-    def is_set(self):
-        return self._set
-
-
-class AioView(object):
-    """An asyncio WebSocket that a plain handler can use."""
-
-    def __init__(self, websocket):
-        self.websocket = websocket
-        self.loop = None
-        #: Sends started by a handler that had to wait, finished in turn.
-        self.pending = []
-        #: Tasks beside the loop, awaited when it ends.
-        self.background = []
-
-    def __getattr__(self, name):
-        return getattr(self.websocket, name)
-
-    def __repr__(self):
-        return repr(self.websocket)
-
-    def _eager(self, coroutine):
-        """Run ``coroutine`` up to its first wait; finish it later."""
-        try:
-            waiting = coroutine.send(None)
-        except StopIteration as stop:
-            return stop.value
-        self.pending.append(_finish(coroutine, _taken(waiting)))
-
-    def send_text(self, *args, **kwargs):
-        return self._eager(self.websocket.send_text(*args, **kwargs))
-
-    def send_binary(self, *args, **kwargs):
-        return self._eager(self.websocket.send_binary(*args, **kwargs))
-
-    def send_json(self, *args, **kwargs):
-        return self._eager(self.websocket.send_json(*args, **kwargs))
-
-    def send_ping(self, *args, **kwargs):
-        return self._eager(self.websocket.send_ping(*args, **kwargs))
-
-    def send_pong(self, *args, **kwargs):
-        return self._eager(self.websocket.send_pong(*args, **kwargs))
-
-    def close(self, *args, **kwargs):
-        return self._eager(self.websocket.close(*args, **kwargs))
-
-    async def settle(self):
-        """Finish the sends that had to wait, in order."""
-        while self.pending:
-            await self.pending.pop(0)
-
-
-def _taken(future):
-    """Take a future a coroutine yielded, as a Task does (an await of a
-    future that is still marked as blocking fails)."""
-    future._asyncio_future_blocking = False
-    return future
-
-
-async def _finish(coroutine, waiting):
-    """Go on with a coroutine that :meth:`AioView._eager` started."""
-    while True:
-        try:
-            await waiting  # the future it is waiting for
-        except BaseException as error:  # as a Task would, throw it in
-            try:
-                waiting = _taken(coroutine.throw(error))
-            except StopIteration:
-                return
-            continue
-        try:
-            waiting = _taken(coroutine.send(None))
-        except StopIteration:
-            return
-
-
-class AioDriver(object):
-    name = "aio"
-
-    @staticmethod
-    def WebSocket(url, **options):
-        from lomond.aio import WebSocket
-
-        return AioView(WebSocket(url, **options))
-
-    @staticmethod
-    def _loop_over(view, events_source, handler):
-        import asyncio
-
-        async def main():
-            loop = asyncio.get_running_loop()
-            view.loop = loop
-            watchdog = loop.call_later(TIMEOUT * 2, view.websocket.force_disconnect)
-            collected = []
-            events = events_source()
-            try:
-                async for event in events:
-                    collected.append(event)
-                    if handler is not None and handler(view, event):
-                        break
-                    await view.settle()
-            finally:
-                await events.aclose()
-                fired = watchdog.when() <= loop.time()
-                watchdog.cancel()
-            assert not fired, "the client loop did not end in time"
-            await view.settle()
-            if view.background:
-                await asyncio.wait(view.background, timeout=TIMEOUT)
-            return collected
-
-        return asyncio.run(main())
-
-    def run(self, view, handler=None, **options):
-        options.setdefault("ping_rate", 0)
-        return self._loop_over(view, lambda: view.websocket.connect(**_bound(view, options)), handler)
-
-    def persist(self, view, handler=None, **options):
-        from lomond.aio import persist
-
-        return self._loop_over(view, lambda: persist(view.websocket, **_bound(view, options)), handler)
-
-    @staticmethod
-    def exit_event():
-        return LoopEvent()
-
-    @staticmethod
-    def send_catching(view, data, outcome):
-        """As the blocking driver's: the iteration waits for it."""
-
-        async def send():
-            try:
-                await view.websocket.send_binary(data)
-            except Exception as error:
-                outcome["error"] = error
-            outcome["ended_at"] = monotonic()
-
-        view._eager(send())
-
-    @staticmethod
-    def start_sender(view, data):
-        """Send ``data`` from another task; return the Sender."""
-        import asyncio
-
-        sender = Sender()
-
-        async def send():
-            try:
-                await view.websocket.send_binary(data)
-            except Exception as error:
-                sender.error = error
-            sender.ended_at = monotonic()
-
-        sender.task = asyncio.ensure_future(send())
-        view.background.append(sender.task)
-        return sender
-
-    @staticmethod
-    def call_from_thread(view, function):
-        """Have the event loop call ``function`` (for another thread)."""
-        done = threading.Event()
-
-        def call():
-            try:
-                function()
-            finally:
-                done.set()
-
-        view.loop.call_soon_threadsafe(call)
-        done.wait(TIMEOUT)
-
-
-def _bound(view, options):
-    """The options, with a LoopEvent replaced by its asyncio.Event."""
-    event = options.get("exit_event")
-    if isinstance(event, LoopEvent):
-        options = dict(options, exit_event=event.bind(view.loop))
-    return options
-
-
-DRIVERS = [SyncDriver()] + ([AioDriver()] if HAS_AIO else [])
+    echoed = []
+    websocket = driver.WebSocket(url, **options)
+    events = driver.run(websocket, send_and_close(messages, echoed))
+    return websocket, events, echoed

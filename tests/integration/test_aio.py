@@ -1,8 +1,10 @@
 """What only the asyncio driver has: cancellation as a way out, the
-back-pressure of a slow consumer, no threads, and its Python gate.
+back-pressure of a slow consumer, no threads, ``async with``.
 
 Every behaviour the two drivers share is tested against both (the
-``driver`` fixture); this module holds the rest.
+``driver`` fixture); this module holds the rest. Python 2.7 can't parse
+it: conftest.py leaves it out there (the import gate is tested in
+tests/unit/test_aio_gate.py).
 """
 
 import os
@@ -12,20 +14,10 @@ import threading
 
 import pytest
 
+from .helpers import socket_closed
 from .servers import TIMEOUT, RawServer, accept_upgrade, drain
 
 needs_aio = pytest.mark.skipif(sys.version_info < (3, 8), reason="lomond.aio needs Python 3.8+")
-
-
-def test_import_names_the_python_it_needs():
-    if sys.version_info >= (3, 8):
-        import lomond.aio
-
-        assert lomond.aio.WebSocket
-    else:
-        with pytest.raises(ImportError) as error:
-            import lomond.aio  # noqa: F401
-        assert "Python 3.8 or newer" in str(error.value)
 
 
 def open_descriptors():
@@ -188,3 +180,27 @@ def test_a_slow_consumer_pauses_reading():
     # The client held at most about MAX_BUFFERED of messages, plus what
     # the kernel's buffers took: far less than a second of loopback.
     assert sent[0] * 4100 < MAX_BUFFERED + 16 * 1024 * 1024
+
+
+@needs_aio
+def test_async_context_manager_closes(echo_server):
+    """``async with`` (the blocking WebSocket's ``with`` is tested in
+    test_connect.py), leaving the loop without closing the generator."""
+    import asyncio
+
+    from lomond.aio import WebSocket as AioWebSocket
+
+    async def main():
+        async with AioWebSocket(echo_server.url) as websocket:
+            events = websocket.connect(ping_rate=0)
+            async for event in events:
+                if event.name == "ready":
+                    break
+        # Dropped on the way out: asyncio closes the socket itself on the
+        # loop's next turn.
+        assert websocket.is_closed
+        assert websocket._current.link.transport.is_closing()
+        await events.aclose()
+        return websocket
+
+    assert socket_closed(asyncio.run(asyncio.wait_for(main(), TIMEOUT)))

@@ -33,10 +33,10 @@ WEBSOCKETS_SETTINGS = [
 
 @pytest.mark.parametrize("settings", WEBSOCKETS_SETTINGS, ids=[str(i) for i in range(len(WEBSOCKETS_SETTINGS))])
 @pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_websockets_server(settings, compress):
+def test_websockets_server(driver, settings, compress):
     messages = mixed_messages(2)
     with WebsocketsServer(**settings) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
 
 
 # -- Tornado -----------------------------------------------------------------------
@@ -90,7 +90,7 @@ class TornadoServer(object):
 
 @pytest.mark.parametrize("options", [{}, {"compression_level": 9, "mem_level": 9}], ids=["default", "level9"])
 @pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_tornado_server(options, compress):
+def test_tornado_server(driver, options, compress):
     messages = mixed_messages(3)
     with TornadoServer(options) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
