@@ -105,20 +105,29 @@ def half():
 
 def test_retry_after_0_keeps_the_back_off(driver):
     exit_event = driver.exit_event()
+    backs_off = []
+
+    def handler(websocket, event):
+        # Exit during the fifth back-off, not at a fixed time: a timer
+        # may land inside an attempt, which then ends without its
+        # rejection.
+        if event.name == "back_off":
+            backs_off.append(event)
+            if len(backs_off) == 5:
+                exit_event.set()
+
     with WebSocketServer(busy("0"), handshake=False) as server:
         websocket = driver.WebSocket(server.url)
-        timer = threading.Timer(0.6, exit_event.set)
-        timer.start()
-        try:
-            collected = driver.persist(
-                websocket, min_wait=0.05, max_wait=0.2, exit_event=exit_event, random_source=half
-            )
-        finally:
-            timer.join(TIMEOUT)
+        started = time.time()
+        collected = driver.persist(
+            websocket, handler, min_wait=0.05, max_wait=0.2, exit_event=exit_event, random_source=half
+        )
+        took = time.time() - started
     attempts = count(collected, "connecting")
-    # The waits add up to 0.6 s after 7 attempts (0.025 + 0.05 + 0.1 ...);
-    # a client that took "0" literally would have made hundreds.
+    # A client that took "0" literally would not wait between attempts;
+    # this one waits 0.025 + 0.05 + 0.1 + 0.1 s before the fifth.
     assert 2 <= attempts <= 8, attempts
+    assert took >= 0.275, took
     assert count(collected, "rejected") == attempts
     delays = [event.delay for event in collected if event.name == "back_off"]
     assert delays == [0.025, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1][: len(delays)]
