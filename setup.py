@@ -86,6 +86,7 @@ TEST_REQUIRES = [
     'websockets; python_version >= "3.8"',
     'tornado; python_version >= "3.8"',
     'pproxy; python_version >= "3.8"',
+    'aiohttp; python_version >= "3.8"',
 ]
 
 SETUP_ARGS = dict(

@@ -74,7 +74,10 @@ class Link(asyncio.BufferedProtocol):
         self._reading_paused = False
         self._writing_paused = False
         self._drained = None
-        self._scratch = None if layer is None else bytearray(_SCRATCH_SIZE)
+        # A memoryview, not a bytearray: asyncio's TLS transport (an
+        # https:// proxy) fills the buffer a record at a time through
+        # slices of it, and a bytearray's slice is a copy.
+        self._scratch = None if layer is None else memoryview(bytearray(_SCRATCH_SIZE))
 
     # -- Set up and tear down --------------------------------------------
 
@@ -127,12 +130,12 @@ class Link(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes):
         if self.layer is None:
-            self._turn(self.session.buffer_updated(nbytes))
+            self._turn(self._due() + self.session.buffer_updated(nbytes))
         else:
-            self._decrypt(memoryview(self._scratch)[:nbytes])
+            self._decrypt(self._scratch[:nbytes])
 
     def eof_received(self):
-        self._turn(self.session.feed(b""))
+        self._turn(self._due() + self.session.feed(b""))
         return False  # asyncio then closes the transport
 
     def connection_lost(self, exc):
@@ -198,7 +201,7 @@ class Link(asyncio.BufferedProtocol):
         layer = self.layer
         session = self.session
         layer.receive(data)
-        events = []
+        events = self._due()
         while not session.is_finished:
             try:
                 count = layer.read_into(session.get_buffer())
@@ -233,6 +236,15 @@ class Link(asyncio.BufferedProtocol):
             self._timer.cancel()
         self._timer_at = deadline
         self._timer = None if deadline is None else self.loop.call_at(deadline, self._on_timer)
+
+    def _due(self):
+        """The events of a timer already due when bytes arrive: asyncio
+        may hand over the bytes first, and the blocking loop ticks before
+        it reads (the first Poll comes at Ready, before what follows)."""
+        if self._timer_at is None or self._timer_at > self.loop.time():
+            return []
+        self._cancel_timer()
+        return self.session.tick(self.loop.time())
 
     def _on_timer(self):
         self._timer = self._timer_at = None

@@ -9,6 +9,7 @@ it by the deadline and stops it when the caller does.
 """
 
 import asyncio
+import os
 import socket
 import ssl
 
@@ -71,6 +72,10 @@ class Opening(asyncio.Protocol):
 def _tcp_failure(host, port, error):
     if isinstance(error, socket.gaierror):
         return ConnectFail("DNS lookup of {!r} failed: {}".format(host, error.strerror or error))
+    if error.errno:
+        # asyncio words every failed connect "Connect call failed
+        # (address)": say what the system said, as the blocking driver does.
+        error = OSError(error.errno, os.strerror(error.errno))
     return ConnectFail("unable to connect to {} port {} ({})".format(host, port, describe_socket_error(error)))
 
 

@@ -1,10 +1,11 @@
-"""The asyncio driver behind the interface of drivers.py (Python 3.8+).
+"""The asyncio driver behind the tests' driver interface (see
+drivers.py); Python 3.8+.
 
-With this driver a handler gets a view whose ``send_*`` and ``close``
-look synchronous: each coroutine runs at once up to its first wait (so a
-caller's mistake still raises inside the handler), and one that has to
-wait for the transport is finished before the next event is taken, as a
-blocking send would be.
+A handler is plain code, so it gets a view of the asyncio WebSocket whose
+``send_*`` and ``close`` look synchronous: each coroutine runs at once up
+to its first wait (so a caller's mistake still raises inside the
+handler), and one that has to wait for the transport is finished before
+the next event is taken, as a blocking send would be.
 """
 
 import asyncio
@@ -12,7 +13,7 @@ import threading
 
 from lomond.clock import monotonic
 
-from .drivers import Sender
+from .helpers import Sender
 from .servers import TIMEOUT
 
 
@@ -63,11 +64,9 @@ class AioView(object):
 
     def _eager(self, coroutine):
         """Run ``coroutine`` up to its first wait; finish it later."""
-        try:
-            waiting = coroutine.send(None)
-        except StopIteration as stop:
-            return stop.value
-        self.pending.append(_finish(coroutine, _taken(waiting)))
+        rest = _start(coroutine)
+        if rest is not None:
+            self.pending.append(rest)
 
     def send_text(self, *args, **kwargs):
         return self._eager(self.websocket.send_text(*args, **kwargs))
@@ -91,6 +90,17 @@ class AioView(object):
         """Finish the sends that had to wait, in order."""
         while self.pending:
             await self.pending.pop(0)
+
+
+def _start(coroutine):
+    """Run ``coroutine`` up to its first wait: None if it ended there,
+    else an awaitable that finishes it. (Its exception, if it raises
+    before waiting, goes to the caller.)"""
+    try:
+        waiting = coroutine.send(None)
+    except StopIteration:
+        return None
+    return _finish(coroutine, _taken(waiting))
 
 
 def _taken(future):
@@ -161,17 +171,23 @@ class AioDriver(object):
 
         return self._loop_over(view, lambda: persist(view.websocket, **_bound(view, options)), handler)
 
+    def iterate(self, view, handler=None):
+        """Iterate over the WebSocket itself (``async for``, connect()'s
+        defaults)."""
+        return self._loop_over(view, view.websocket.__aiter__, handler)
+
     @staticmethod
     def exit_event():
         return LoopEvent()
 
     @staticmethod
-    def send_catching(view, data, outcome):
+    def send_catching(view, data, outcome, repeat=1):
         """As the blocking driver's: the iteration waits for it."""
 
         async def send():
             try:
-                await view.websocket.send_binary(data)
+                for _ in range(repeat):
+                    await view.websocket.send_binary(data)
             except Exception as error:
                 outcome["error"] = error
             outcome["ended_at"] = monotonic()
@@ -180,7 +196,9 @@ class AioDriver(object):
 
     @staticmethod
     def start_sender(view, data):
-        """Send ``data`` from another task; return the Sender."""
+        """Send ``data`` from another task; return the Sender. The send
+        starts at once (as far as its first wait), as a thread's would
+        have by the time the caller goes on."""
         sender = Sender()
 
         async def send():
@@ -190,8 +208,10 @@ class AioDriver(object):
                 sender.error = error
             sender.ended_at = monotonic()
 
-        sender.task = asyncio.ensure_future(send())
-        view.background.append(sender.task)
+        rest = _start(send())
+        if rest is not None:
+            sender.task = asyncio.ensure_future(rest)
+            view.background.append(sender.task)
         return sender
 
     @staticmethod
@@ -215,5 +235,3 @@ def _bound(view, options):
     if isinstance(event, LoopEvent):
         options = dict(options, exit_event=event.bind(view.loop))
     return options
-
-

@@ -1,10 +1,11 @@
 """The two drivers, behind one interface, so that a behaviour test runs
 against both: ``driver.WebSocket(url, ...)`` and ``driver.run(websocket,
-handler, **options)``.
+handler, **options)`` (or ``driver.persist``, ``driver.iterate``), and
+:func:`exchange` for the common send-echo-close round.
 
 A handler is a plain function ``handler(websocket, event)``, called for
 each event; returning True leaves the loop. The asyncio driver is in
-aio_driver.py (Python 3.8+).
+aio_driver.py (Python 3 syntax; loaded on 3.8+ only).
 """
 
 import sys
@@ -13,8 +14,8 @@ import threading
 from lomond import WebSocket as SyncWebSocket
 from lomond.clock import monotonic
 
-from .helpers import Watchdog
-from .servers import TIMEOUT
+from . import helpers
+from .helpers import Sender, send_and_close
 
 HAS_AIO = sys.version_info >= (3, 8)
 
@@ -26,28 +27,18 @@ class SyncDriver(object):
     def WebSocket(url, **options):
         return SyncWebSocket(url, **options)
 
-    @staticmethod
-    def run(websocket, handler=None, **options):
-        options.setdefault("ping_rate", 0)
-        collected = []
-        with Watchdog(websocket):
-            for event in websocket.connect(**options):
-                collected.append(event)
-                if handler is not None and handler(websocket, event):
-                    break
-        return collected
+    run = staticmethod(helpers.run)
 
     @staticmethod
     def persist(websocket, handler=None, **options):
         from lomond.persist import persist
 
-        collected = []
-        with Watchdog(websocket):
-            for event in persist(websocket, **options):
-                collected.append(event)
-                if handler is not None and handler(websocket, event):
-                    break
-        return collected
+        return helpers.loop_over(websocket, persist(websocket, **options), handler)
+
+    @staticmethod
+    def iterate(websocket, handler=None):
+        """Iterate over the WebSocket itself (connect() with its defaults)."""
+        return helpers.loop_over(websocket, iter(websocket), handler)
 
     @staticmethod
     def call_from_thread(websocket, function):
@@ -59,11 +50,13 @@ class SyncDriver(object):
         return threading.Event()
 
     @staticmethod
-    def send_catching(websocket, data, outcome):
-        """Send ``data`` in the loop's own flow (it blocks the loop); put a
-        failure and the time it ended in ``outcome``."""
+    def send_catching(websocket, data, outcome, repeat=1):
+        """Send ``data`` in the loop's own flow (it blocks the loop), up to
+        ``repeat`` times; put the failure that stopped it and the time it
+        ended in ``outcome``."""
         try:
-            websocket.send_binary(data)
+            for _ in range(repeat):
+                websocket.send_binary(data)
         except Exception as error:
             outcome["error"] = error
         outcome["ended_at"] = monotonic()
@@ -86,27 +79,20 @@ class SyncDriver(object):
         return sender
 
 
-class Sender(object):
-    """A send running beside the loop (a thread, or an asyncio task)."""
-
-    def __init__(self):
-        self.error = None
-        self.ended_at = None
-        self.thread = None
-        self.task = None
-
-    def is_alive(self):
-        if self.thread is not None:
-            return self.thread.is_alive()
-        return not self.task.done()
-
-    def join(self):
-        if self.thread is not None:
-            self.thread.join(TIMEOUT)
-
-
 DRIVERS = [SyncDriver()]
-if HAS_AIO:  # its module has syntax Python 2.7 can't read
+if HAS_AIO:
     from .aio_driver import AioDriver
 
     DRIVERS.append(AioDriver())
+
+
+def exchange(driver, url, messages, **options):
+    """Make a WebSocket with ``driver``, send ``messages`` (text or bytes)
+    on Ready and close once all have come back.
+
+    :returns: ``(websocket, events, echoed)``
+    """
+    echoed = []
+    websocket = driver.WebSocket(url, **options)
+    events = driver.run(websocket, send_and_close(messages, echoed))
+    return websocket, events, echoed

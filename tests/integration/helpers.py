@@ -43,13 +43,38 @@ def run(websocket, handler=None, **options):
     from it leaves the loop early.
     """
     options.setdefault("ping_rate", 0)
+    return loop_over(websocket, websocket.connect(**options), handler)
+
+
+def loop_over(websocket, events, handler=None):
+    """Take ``events`` (of ``websocket``), bounded by a Watchdog; return
+    them. ``handler`` as for :func:`run`."""
     collected = []
     with Watchdog(websocket):
-        for event in websocket.connect(**options):
+        for event in events:
             collected.append(event)
             if handler is not None and handler(websocket, event):
                 break
     return collected
+
+
+class Sender(object):
+    """A send running beside the loop (a thread, or an asyncio task)."""
+
+    def __init__(self):
+        self.error = None
+        self.ended_at = None
+        self.thread = None
+        self.task = None
+
+    def is_alive(self):
+        if self.thread is not None:
+            return self.thread.is_alive()
+        return self.task is not None and not self.task.done()
+
+    def join(self):
+        if self.thread is not None:
+            self.thread.join(TIMEOUT)
 
 
 #: What echo_once sends.
@@ -83,17 +108,6 @@ def send_and_close(messages, echoed=None):
                 websocket.close()
 
     return handler
-
-
-def exchange(url, messages, **options):
-    """Run :func:`send_and_close` on a new WebSocket; return
-    ``(websocket, events, echoed)``."""
-    from lomond import WebSocket
-
-    echoed = []
-    websocket = WebSocket(url, **options)
-    events = run(websocket, send_and_close(messages, echoed))
-    return websocket, events, echoed
 
 
 def names(events):

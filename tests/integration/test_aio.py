@@ -1,9 +1,10 @@
 """What only the asyncio driver has: cancellation as a way out, the
-back-pressure of a slow consumer, no threads.
+back-pressure of a slow consumer, no threads, ``async with``.
 
 Every behaviour the two drivers share is tested against both (the
-``driver`` fixture); this module holds the rest. (Python 2.7 can't even
-read it; test_aio_gate.py runs everywhere.)
+``driver`` fixture); this module holds the rest. Python 2.7 can't parse
+it: conftest.py leaves it out there (the import gate is tested in
+tests/unit/test_aio_gate.py).
 """
 
 import os
@@ -13,6 +14,7 @@ import threading
 
 import pytest
 
+from .helpers import socket_closed
 from .servers import TIMEOUT, RawServer, accept_upgrade, drain
 
 needs_aio = pytest.mark.skipif(sys.version_info < (3, 8), reason="lomond.aio needs Python 3.8+")
@@ -63,7 +65,9 @@ def test_cancelling_the_iterating_task_closes_the_socket_at_once():
 
         asyncio.run(main())
         assert seen.wait(TIMEOUT)
-        assert open_descriptors() <= before
+    # Once the server is stopped: its own end of the connection is closed
+    # just after it sees the EOF, in its thread.
+    assert open_descriptors() <= before
 
 
 @needs_aio
@@ -87,7 +91,9 @@ def test_leaving_the_loop_and_closing_the_generator_closes_the_socket():
 
         asyncio.run(main())
         assert seen.wait(TIMEOUT)
-        assert open_descriptors() <= before
+    # Once the server is stopped: its own end of the connection is closed
+    # just after it sees the EOF, in its thread.
+    assert open_descriptors() <= before
 
 
 @needs_aio
@@ -178,3 +184,27 @@ def test_a_slow_consumer_pauses_reading():
     # The client held at most about MAX_BUFFERED of messages, plus what
     # the kernel's buffers took: far less than a second of loopback.
     assert sent[0] * 4100 < MAX_BUFFERED + 16 * 1024 * 1024
+
+
+@needs_aio
+def test_async_context_manager_closes(echo_server):
+    """``async with`` (the blocking WebSocket's ``with`` is tested in
+    test_connect.py), leaving the loop without closing the generator."""
+    import asyncio
+
+    from lomond.aio import WebSocket as AioWebSocket
+
+    async def main():
+        async with AioWebSocket(echo_server.url) as websocket:
+            events = websocket.connect(ping_rate=0)
+            async for event in events:
+                if event.name == "ready":
+                    break
+        # Dropped on the way out: asyncio closes the socket itself on the
+        # loop's next turn.
+        assert websocket.is_closed
+        assert websocket._current.link.transport.is_closing()
+        await events.aclose()
+        return websocket
+
+    assert socket_closed(asyncio.run(asyncio.wait_for(main(), TIMEOUT)))

@@ -7,15 +7,24 @@ import random
 
 import pytest
 
-from lomond import WebSocket
 from lomond.compression import PerMessageDeflate
 from lomond.testing import ServerDeflate, WebSocketServer, echo
 
-from .helpers import exchange, run
+from .drivers import exchange
+
+
+_MIXED = {}
 
 
 def mixed_messages(seed, count=300):
-    """Compressible JSON-like text and incompressible random binary."""
+    """Compressible JSON-like text and incompressible random binary (made
+    once for each seed and count: it takes a good part of a second)."""
+    if (seed, count) not in _MIXED:
+        _MIXED[seed, count] = _make_mixed_messages(seed, count)
+    return _MIXED[seed, count]
+
+
+def _make_mixed_messages(seed, count):
     rng = random.Random(seed)
     messages = [u"", b""]
     for index in range(count):
@@ -27,8 +36,8 @@ def mixed_messages(seed, count=300):
     return messages
 
 
-def echo_all(url, messages, compress):
-    websocket, events, echoed = exchange(url, messages, compress=compress)
+def echo_all(driver, url, messages, compress):
+    websocket, events, echoed = exchange(driver, url, messages, compress=compress)
     assert websocket.supports_compression
     assert events[-1].graceful, events[-1]
     return echoed
@@ -55,10 +64,10 @@ OWN_SERVER = [
 
 @pytest.mark.parametrize("deflate", OWN_SERVER, ids=[str(i) for i in range(len(OWN_SERVER))])
 @pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_own_server(deflate, compress):
+def test_own_server(driver, deflate, compress):
     messages = mixed_messages(1, count=60)
     with WebSocketServer(echo, deflate=deflate) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
 
 
 class PlainOnly(ServerDeflate):
@@ -74,22 +83,28 @@ class PlainOnly(ServerDeflate):
 
 
 @pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_strict_server_takes_the_fallback_offer(compress):
+def test_strict_server_takes_the_fallback_offer(driver, compress):
     messages = mixed_messages(4, count=20)
     with WebSocketServer(echo, deflate=PlainOnly()) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
 
 
-def test_compression_bomb_is_refused_without_inflating_it():
+@pytest.fixture(scope="module")
+def bomb():
+    """256 MiB of zeros, deflated to about 250 KiB (made once: it takes a
+    second or two)."""
     import zlib
-
-    from lomond.frame import encode_frame
-    from lomond.opcode import Opcode
 
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     zeros = b"\0" * (1024 * 1024)
-    bomb = b"".join(compressor.compress(zeros) for _ in range(256))  # 256 MiB
-    bomb += compressor.flush(zlib.Z_SYNC_FLUSH)[:-4]
+    deflated = b"".join(compressor.compress(zeros) for _ in range(256))
+    return deflated + compressor.flush(zlib.Z_SYNC_FLUSH)[:-4]
+
+
+def test_compression_bomb_is_refused_without_inflating_it(driver, bomb):
+    from lomond.frame import encode_frame
+    from lomond.opcode import Opcode
+
     got = {}
 
     def handler(conn):
@@ -97,7 +112,7 @@ def test_compression_bomb_is_refused_without_inflating_it():
         got["close"] = conn.recv_frame()
 
     with WebSocketServer(handler) as server:
-        events = run(WebSocket(server.url, compress=True, max_size=1024 * 1024))
+        events = driver.run(driver.WebSocket(server.url, compress=True, max_size=1024 * 1024))
     errors = [event for event in events if event.name == "protocol_error"]
     assert len(bomb) < 300 * 1024
     assert errors and "limit" in errors[0].error

@@ -1,26 +1,28 @@
-"""permessage-deflate against independent servers: websockets and Tornado,
-each with several settings.
+"""permessage-deflate against independent servers: websockets, Tornado,
+aiohttp and the node.js ws package, each with several settings.
 
-The test extra installs both on Python 3.8+; there a missing one is an
-error, not a skip.
+The test extra installs the Python peers on Python 3.8+; there a missing
+one is an error, not a skip. The node peer is installed with npm; see
+test_interop.py for what happens where it or node is missing.
 """
 
 import sys
-import threading
 
 import pytest
 
 if sys.version_info < (3, 8):
-    pytest.skip("websockets and Tornado are peers for Python 3.8+", allow_module_level=True)
-
-from .test_compression import CLIENT_OPTIONS, echo_all, mixed_messages  # noqa: E402
-
-# -- The websockets package ------------------------------------------------------
+    pytest.skip("the independent peers are for Python 3.8+", allow_module_level=True)
 
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory  # noqa: E402
 
-from .peers import WebsocketsServer  # noqa: E402
+from .peers import AiohttpServer, NodeServer, TornadoServer, WebsocketsServer  # noqa: E402
+from .test_compression import CLIENT_OPTIONS, echo_all, mixed_messages  # noqa: E402
+from .test_interop import node_marks  # noqa: E402
 
+CLIENT_IDS = [str(i) for i in range(len(CLIENT_OPTIONS))]
+
+
+# -- The websockets package ------------------------------------------------------
 
 WEBSOCKETS_SETTINGS = [
     dict(compression="deflate"),
@@ -32,65 +34,53 @@ WEBSOCKETS_SETTINGS = [
 
 
 @pytest.mark.parametrize("settings", WEBSOCKETS_SETTINGS, ids=[str(i) for i in range(len(WEBSOCKETS_SETTINGS))])
-@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_websockets_server(settings, compress):
+@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=CLIENT_IDS)
+def test_websockets_server(driver, settings, compress):
     messages = mixed_messages(2)
     with WebsocketsServer(**settings) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
 
 
 # -- Tornado -----------------------------------------------------------------------
 
-import tornado.websocket as tornado_websocket  # noqa: E402
-
-
-class TornadoServer(object):
-    """Tornado's WebSocket server (its own permessage-deflate code)."""
-
-    def __init__(self, compression_options):
-        import asyncio
-
-        import tornado.httpserver
-        import tornado.netutil
-        import tornado.web
-
-        class Echo(tornado_websocket.WebSocketHandler):
-            def get_compression_options(self):
-                return compression_options
-
-            def on_message(self, message):
-                self.write_message(message, binary=isinstance(message, bytes))
-
-        self.loop = asyncio.new_event_loop()
-        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-        self.url = "ws://127.0.0.1:{}/".format(sockets[0].getsockname()[1])
-        self.started = threading.Event()
-
-        def serve():
-            asyncio.set_event_loop(self.loop)
-            server = tornado.httpserver.HTTPServer(tornado.web.Application([("/", Echo)]))
-            server.add_sockets(sockets)
-            self.loop.call_soon(self.started.set)
-            self.loop.run_forever()
-            server.stop()
-            self.loop.run_until_complete(server.close_all_connections())
-            self.loop.close()
-
-        self.thread = threading.Thread(target=serve, name="lomond-test-tornado")
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.started.wait(10)
-        return self
-
-    def __exit__(self, *exc_info):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
 
 @pytest.mark.parametrize("options", [{}, {"compression_level": 9, "mem_level": 9}], ids=["default", "level9"])
-@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=[str(i) for i in range(len(CLIENT_OPTIONS))])
-def test_tornado_server(options, compress):
+@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=CLIENT_IDS)
+def test_tornado_server(driver, options, compress):
     messages = mixed_messages(3)
     with TornadoServer(options) as server:
-        assert echo_all(server.url, messages, compress) == messages
+        assert echo_all(driver, server.url, messages, compress) == messages
+
+
+# -- aiohttp (it takes the client's offer as it is) --------------------------------
+
+
+@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=CLIENT_IDS)
+def test_aiohttp_server(driver, compress):
+    messages = mixed_messages(5)
+    with AiohttpServer(compress=True) as server:
+        assert echo_all(driver, server.url, messages, compress) == messages
+
+
+# -- The node.js ws package ------------------------------------------------------
+
+NODE_SETTINGS = {
+    # ws leaves messages under 1 KiB uncompressed by default.
+    "default": True,
+    "no-takeover": {"serverNoContextTakeover": True, "clientNoContextTakeover": True, "threshold": 0},
+    "window-bits": {"serverMaxWindowBits": 10, "clientMaxWindowBits": 9, "threshold": 0},
+}
+
+
+@pytest.fixture(scope="module", params=[pytest.param(name, marks=node_marks()) for name in NODE_SETTINGS])
+def node_server(request):
+    """One node process per setting, for every client option and driver
+    (starting node takes most of a second)."""
+    with NodeServer(perMessageDeflate=NODE_SETTINGS[request.param]) as server:
+        yield server
+
+
+@pytest.mark.parametrize("compress", CLIENT_OPTIONS, ids=CLIENT_IDS)
+def test_node_server(driver, node_server, compress):
+    messages = mixed_messages(6)
+    assert echo_all(driver, node_server.url, messages, compress) == messages

@@ -362,14 +362,26 @@ def upgraded_then_not_reading(started, read_slowly=False):
         accept_upgrade(sock)
         wait_until(lambda: received_bytes(sock) >= 65536, "the send started")
         started.set()
-        pause = threading.Event()
-        while read_slowly and not pause.wait(0.5):
+        while read_slowly and not hung_up(sock, 0.5):
             if not sock.recv(4096):
                 return
-        drain_later = threading.Event()
-        drain_later.wait(TIMEOUT * 3)
+        hung_up(sock, TIMEOUT * 3)
 
     return script
+
+
+def hung_up(sock, seconds):
+    """Wait up to ``seconds``, reading nothing, for the connection to
+    end: the client's FIN (POLLRDHUP sees it even with unread data
+    queued) or RawServer.stop() shutting the socket down.
+
+    :returns: True if it ended.
+    """
+    import select
+
+    poller = select.poll()
+    poller.register(sock, getattr(select, "POLLRDHUP", 0x2000) | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(seconds * 1000))
 
 
 @pytest.mark.parametrize("kind", CONTROLS)

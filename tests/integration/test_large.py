@@ -2,11 +2,10 @@
 
 import hashlib
 
-from lomond import WebSocket
 from lomond.constants import DEFAULT_MAX_SIZE
 from lomond.testing import WebSocketServer
 
-from .helpers import exchange, run
+from .drivers import exchange
 
 
 def pattern(size):
@@ -14,7 +13,7 @@ def pattern(size):
     return (block * (size // len(block) + 1))[:size]
 
 
-def test_64_mib_message_received_intact():
+def test_64_mib_message_received_intact(driver):
     payload = pattern(DEFAULT_MAX_SIZE)
     digest = hashlib.sha256(payload).hexdigest()
 
@@ -31,12 +30,12 @@ def test_64_mib_message_received_intact():
                 assert hashlib.sha256(event.data).hexdigest() == digest
                 websocket.close()
 
-        events = run(WebSocket(server.url), on_event)
+        events = driver.run(driver.WebSocket(server.url), on_event)
     assert sizes == [DEFAULT_MAX_SIZE]
     assert events[-1].graceful
 
 
-def test_large_message_sent_and_echoed(echo_server):
+def test_large_message_sent_and_echoed(driver, echo_server):
     payload = pattern(5 * 1024 * 1024 + 3)
-    _websocket, _events, echoed = exchange(echo_server.url, [payload])
+    _websocket, _events, echoed = exchange(driver, echo_server.url, [payload])
     assert echoed == [payload]

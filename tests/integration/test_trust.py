@@ -15,10 +15,9 @@ import certifi
 import pytest
 import trustme
 
-from lomond import WebSocket
 from lomond.testing import ConnectProxy, WebSocketServer, echo
 
-from .helpers import echo_once, names, run
+from .helpers import echo_once, names
 from .servers import new_server_context
 
 PATHS = ["direct", "proxy", "redirect"]
@@ -37,19 +36,19 @@ def redirect_to(url):
     return handler
 
 
-def connect(ca, path, **options):
+def connect(driver, ca, path, **options):
     """Connect to a TLS echo server signed by ``ca`` along ``path``;
     return the events."""
     with tls_server(ca) as server:
         if path == "direct":
-            return run(WebSocket(server.url, **options), echo_once)
+            return driver.run(driver.WebSocket(server.url, **options), echo_once)
         if path == "proxy":
             with ConnectProxy() as proxy:
-                received = run(WebSocket(server.url, proxies={"https": proxy.url()}, **options), echo_once)
+                received = driver.run(driver.WebSocket(server.url, proxies={"https": proxy.url()}, **options), echo_once)
             assert len(proxy.tunnels) == 1
             return received
         with tls_server(ca, redirect_to(server.url), handshake=False) as first:
-            received = run(WebSocket(first.url, **options), echo_once)
+            received = driver.run(driver.WebSocket(first.url, **options), echo_once)
         assert received[2].url == server.url
         return received
 
@@ -88,37 +87,37 @@ def hashed_directory(ca, directory):
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_ca_named_by_ssl_cert_file(path, clean_trust, monkeypatch):
+def test_a_ca_named_by_ssl_cert_file(driver, path, clean_trust, monkeypatch):
     ca = trustme.CA()
     bundle = clean_trust.join("bundle.pem")
     ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    assert_trusted(connect(ca, path))
+    assert_trusted(connect(driver, ca, path))
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_ca_in_ssl_cert_dir(path, clean_trust, monkeypatch):
+def test_a_ca_in_ssl_cert_dir(driver, path, clean_trust, monkeypatch):
     ca = trustme.CA()
     monkeypatch.setenv("SSL_CERT_DIR", hashed_directory(ca, clean_trust.mkdir("hashed")))
-    assert_trusted(connect(ca, path))
+    assert_trusted(connect(driver, ca, path))
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_ca_in_certifi_bundle(path, clean_trust, monkeypatch):
+def test_a_ca_in_certifi_bundle(driver, path, clean_trust, monkeypatch):
     ca = trustme.CA()
     bundle = clean_trust.join("certifi.pem")
     ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setattr(certifi, "where", lambda: str(bundle))
-    assert_trusted(connect(ca, path))
+    assert_trusted(connect(driver, ca, path))
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_an_unknown_ca_is_refused(path, clean_trust):
-    received = connect(trustme.CA(), "direct" if path == "redirect" else path)
+def test_an_unknown_ca_is_refused(driver, path, clean_trust):
+    received = connect(driver, trustme.CA(), "direct" if path == "redirect" else path)
     assert_refused(received)
 
 
-def test_ssl_cafile_replaces_every_default(clean_trust, monkeypatch):
+def test_ssl_cafile_replaces_every_default(driver, clean_trust, monkeypatch):
     trusted_by_default = trustme.CA()
     bundle = clean_trust.join("bundle.pem")
     trusted_by_default.cert_pem.write_to_path(str(bundle))
@@ -126,11 +125,11 @@ def test_ssl_cafile_replaces_every_default(clean_trust, monkeypatch):
     other = trustme.CA()
     other_file = clean_trust.join("other.pem")
     other.cert_pem.write_to_path(str(other_file))
-    assert_refused(connect(trusted_by_default, "direct", ssl_cafile=str(other_file)))
-    assert_trusted(connect(other, "direct", ssl_cafile=str(other_file)))
+    assert_refused(connect(driver, trusted_by_default, "direct", ssl_cafile=str(other_file)))
+    assert_trusted(connect(driver, other, "direct", ssl_cafile=str(other_file)))
 
 
-def test_a_given_context_is_used_as_it_is(clean_trust, monkeypatch):
+def test_a_given_context_is_used_as_it_is(driver, clean_trust, monkeypatch):
     import ssl
 
     ca = trustme.CA()
@@ -139,4 +138,4 @@ def test_a_given_context_is_used_as_it_is(clean_trust, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     bare = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_CLIENT", ssl.PROTOCOL_SSLv23))
     bare.verify_mode = ssl.CERT_REQUIRED  # and no CA at all: nothing is trusted
-    assert_refused(connect(ca, "direct", ssl_context=bare))
+    assert_refused(connect(driver, ca, "direct", ssl_context=bare))

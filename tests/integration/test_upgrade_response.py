@@ -2,12 +2,11 @@
 
 import pytest
 
-from lomond import WebSocket
 from lomond.frame import encode_frame
 from lomond.frame_parser import FrameParser
 from lomond.opcode import Opcode
 
-from .helpers import names, run
+from .helpers import names
 from .servers import RawServer, read_request, read_until_close, upgrade_response
 
 
@@ -20,7 +19,7 @@ def client_frames(data):
     [(b"\n", True), (b"\n", False), (b"\r\n", True)],
     ids=["bare LF, message with the head", "bare LF, message after", "CRLF"],
 )
-def test_a_101_with_bare_lf_lines_then_a_message_each_way(line_end, in_one_write):
+def test_a_101_with_bare_lf_lines_then_a_message_each_way(driver, line_end, in_one_write):
     got = {}
 
     def script(sock):
@@ -40,7 +39,7 @@ def test_a_101_with_bare_lf_lines_then_a_message_each_way(line_end, in_one_write
             websocket.close()
 
     with RawServer(script) as server:
-        received = run(WebSocket(server.url()), handler)
+        received = driver.run(driver.WebSocket(server.url()), handler)
     assert not server.errors
     received = [event for event in received if event.name != "poll"]
     assert names(received) == ["connecting", "connected", "ready", "text", "closed", "disconnected"]

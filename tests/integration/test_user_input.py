@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import pytest
 
 from lomond import WebSocket
-from lomond.testing import ConnectProxy, WebSocketServer, echo
+from lomond.testing import ConnectProxy
 
-from .helpers import echo_once, names, run
+from .helpers import echo_once, names
 from .servers import RawServer, drain, read_request
 
 #: "localhost" in fullwidth letters: IDNA (nameprep) maps it to
@@ -60,28 +60,28 @@ def test_add_header_checks_when_called(name, value):
 # -- Sent in wire form ------------------------------------------------------------
 
 
-def test_a_non_ascii_path_and_query_are_sent_percent_encoded(echo_server):
+def test_a_non_ascii_path_and_query_are_sent_percent_encoded(driver, echo_server):
     url = u"ws://127.0.0.1:{}/chat/\u20ac?q=\u4e2d x%20y".format(echo_server.port)
-    websocket = WebSocket(url)
-    received = run(websocket, echo_once)
+    websocket = driver.WebSocket(url)
+    received = driver.run(websocket, echo_once)
     assert received[-1].graceful
     assert echo_server.connections[0].request.path == "/chat/%E2%82%AC?q=%E4%B8%AD%20x%20y"
     assert websocket.url == url
     assert websocket.resource == "/chat/%E2%82%AC?q=%E4%B8%AD%20x%20y"
 
 
-def test_a_fullwidth_host_name_is_sent_in_its_ascii_form(echo_server):
-    websocket = WebSocket(u"ws://{}:{}/".format(FULLWIDTH_LOCALHOST, echo_server.port))
-    received = run(websocket, echo_once)
+def test_a_fullwidth_host_name_is_sent_in_its_ascii_form(driver, echo_server):
+    websocket = driver.WebSocket(u"ws://{}:{}/".format(FULLWIDTH_LOCALHOST, echo_server.port))
+    received = driver.run(websocket, echo_once)
     assert received[-1].graceful
     assert websocket.host == "localhost"
     assert echo_server.connections[0].request.get("host") == "localhost:{}".format(echo_server.port)
 
 
-def test_the_connect_line_carries_the_ascii_form_of_a_fullwidth_name(echo_server):
+def test_the_connect_line_carries_the_ascii_form_of_a_fullwidth_name(driver, echo_server):
     with ConnectProxy() as proxy:
         url = u"ws://{}:{}/".format(FULLWIDTH_LOCALHOST, echo_server.port)
-        received = run(WebSocket(url, proxies={"http": proxy.url()}), echo_once)
+        received = driver.run(driver.WebSocket(url, proxies={"http": proxy.url()}), echo_once)
     assert received[-1].graceful
     authority = "localhost:{}".format(echo_server.port).encode("ascii")
     (request,) = proxy.requests
@@ -89,25 +89,25 @@ def test_the_connect_line_carries_the_ascii_form_of_a_fullwidth_name(echo_server
     assert echo_server.connections[0].request.get("host") == authority.decode("ascii")
 
 
-def test_wss_to_a_fullwidth_name_checks_the_certificate_of_its_ascii_form(tls_echo_server, ca_file):
+def test_wss_to_a_fullwidth_name_checks_the_certificate_of_its_ascii_form(driver, tls_echo_server, ca_file):
     # The test certificate is for "localhost" (and 127.0.0.1, ::1).
     url = u"wss://{}:{}/".format(FULLWIDTH_LOCALHOST, tls_echo_server.port)
-    received = run(WebSocket(url, ssl_cafile=ca_file), echo_once)
+    received = driver.run(driver.WebSocket(url, ssl_cafile=ca_file), echo_once)
     assert "ready" in names(received)
     assert received[-1].graceful
 
 
-def test_a_no_proxy_entry_written_in_another_form_bypasses_the_proxy(echo_server):
+def test_a_no_proxy_entry_written_in_another_form_bypasses_the_proxy(driver, echo_server):
     with ConnectProxy() as proxy:
         url = "ws://localhost:{}/".format(echo_server.port)
-        websocket = WebSocket(url, proxies={"http": proxy.url(), "no": FULLWIDTH_LOCALHOST})
-        received = run(websocket, echo_once)
+        websocket = driver.WebSocket(url, proxies={"http": proxy.url(), "no": FULLWIDTH_LOCALHOST})
+        received = driver.run(websocket, echo_once)
     assert received[-1].graceful
     assert proxy.requests == []
 
 
 @pytest.mark.parametrize("code", [1000.0, "1000", True])
-def test_close_with_a_code_that_is_not_an_int(echo_server, code):
+def test_close_with_a_code_that_is_not_an_int(driver, echo_server, code):
     errors = []
 
     def handler(websocket, event):
@@ -118,7 +118,7 @@ def test_close_with_a_code_that_is_not_an_int(echo_server, code):
                 errors.append(str(error))
             websocket.close()
 
-    received = run(WebSocket(echo_server.url), handler)
+    received = driver.run(driver.WebSocket(echo_server.url), handler)
     assert len(errors) == 1 and "must be an int" in errors[0]
     assert names(received)[-2:] == ["closed", "disconnected"]
     assert received[-1].graceful
@@ -159,17 +159,24 @@ def assert_secret_kept(texts, user="user"):
     assert leaks == []
 
 
-def connect_and_collect(websocket_factory):
-    """Make a WebSocket and run it; return every text it produced:
-    exception messages, event reprs, log records and trace records."""
+def connect_and_collect(websocket_factory, driver=None):
+    """Make a WebSocket and run it (with ``driver``, the blocking one if
+    None); return every text it produced: exception messages, event
+    reprs, log records and trace records.
+
+    ``websocket_factory(trace, make)`` makes it with ``make``, the
+    driver's WebSocket class."""
+    from .drivers import SyncDriver
+
+    driver = driver or SyncDriver()
     with everything_said() as texts:
         traces = []
         try:
-            websocket = websocket_factory(traces.append)
+            websocket = websocket_factory(traces.append, driver.WebSocket)
         except ValueError as error:
             texts.append(str(error))
             return texts, None
-        received = run(websocket)
+        received = driver.run(websocket)
         texts.extend(repr(event) for event in received)
         texts.extend(repr(record) for record in traces)
     assert traces, "the trace callable was not called"
@@ -195,10 +202,10 @@ def clean_environment(monkeypatch):
         u"http://user:{}@[::1",
     ],
 )
-def test_a_malformed_proxy_from_the_environment_keeps_its_password(clean_environment, free_port, proxy):
+def test_a_malformed_proxy_from_the_environment_keeps_its_password(driver, clean_environment, free_port, proxy):
     clean_environment.setenv("http_proxy", str(proxy.format(SECRET)))
     url = "ws://127.0.0.1:{}/".format(free_port)
-    texts, received = connect_and_collect(lambda trace: WebSocket(url, trace=trace))
+    texts, received = connect_and_collect(lambda trace, make: make(url, trace=trace), driver)
     assert names(received) == ["connecting", "connect_fail"]
     assert "http_proxy" in received[-1].reason
     assert any("connect to" in text and "***" in text for text in texts)
@@ -207,7 +214,7 @@ def test_a_malformed_proxy_from_the_environment_keeps_its_password(clean_environ
 
 def test_a_malformed_proxy_option_keeps_its_password(clean_environment):
     texts, received = connect_and_collect(
-        lambda trace: WebSocket(
+        lambda trace, make: make(
             "ws://127.0.0.1:1/", proxies={"https": u"http://user:{}@p:x".format(SECRET)}, trace=trace
         )
     )
@@ -228,7 +235,7 @@ def test_a_malformed_proxy_option_keeps_its_password(clean_environment):
     ],
 )
 def test_a_malformed_url_keeps_its_password(url):
-    texts, received = connect_and_collect(lambda trace: WebSocket(url.format(SECRET), trace=trace))
+    texts, received = connect_and_collect(lambda trace, make: make(url.format(SECRET), trace=trace))
     assert received is None and "***" in texts[-1]
     assert_secret_kept(texts)
 
@@ -257,18 +264,20 @@ def redirecting_to(location):
         (u"wss://user:{}@127.0.0.1/\x01", {}),
     ],
 )
-def test_a_refused_redirect_keeps_the_password_of_its_location(server_ssl_context, ca_file, location, options):
+def test_a_refused_redirect_keeps_the_password_of_its_location(
+    driver, server_ssl_context, ca_file, location, options
+):
     with RawServer(redirecting_to(location.format(SECRET)), ssl_context=server_ssl_context) as server:
         texts, received = connect_and_collect(
-            lambda trace: WebSocket(server.url("wss"), ssl_cafile=ca_file, trace=trace, **options)
+            lambda trace, make: make(server.url("wss"), ssl_cafile=ca_file, trace=trace, **options), driver
         )
     assert names(received) == ["connecting", "connected", "rejected", "disconnected"]
     assert_secret_kept(texts)
 
 
-def test_the_password_of_the_url_itself_is_kept(free_port):
+def test_the_password_of_the_url_itself_is_kept(driver, free_port):
     url = u"ws://user:{}@127.0.0.1:{}/".format(SECRET, free_port)
-    texts, received = connect_and_collect(lambda trace: WebSocket(url, trace=trace))
+    texts, received = connect_and_collect(lambda trace, make: make(url, trace=trace), driver)
     assert names(received) == ["connecting", "connect_fail"]
     assert any("user:***@127.0.0.1" in text for text in texts)
     assert_secret_kept(texts)
