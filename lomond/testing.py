@@ -247,6 +247,17 @@ class ServerConnection(object):
         return True
 
 
+def _wake_accept(listener):
+    """Make a thread blocked in ``listener.accept()`` return now (on Linux;
+    elsewhere its 0.2 s timeout ends the wait)."""
+    if listener is None:
+        return
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except (OSError, socket.error):
+        pass
+
+
 def echo(conn):
     """A handler that echoes every message and answers the close."""
     while True:
@@ -326,6 +337,7 @@ class WebSocketServer(object):
     def stop(self):
         """Stop accepting, close every connection and join the threads."""
         self._stopping.set()
+        _wake_accept(self._listener)
         if self._accept_thread is not None:
             self._accept_thread.join(TIMEOUT)
         if self._listener is not None:
@@ -493,6 +505,7 @@ class ConnectProxy(object):
     def stop(self):
         """Stop accepting, close every tunnel and join the threads."""
         self._stop.set()
+        _wake_accept(self.listener)
         if self._thread is not None:
             self._thread.join(TIMEOUT)
         if self.listener is not None:
