@@ -233,6 +233,31 @@ def echo(websocket, event):
         websocket.send_binary(event.data)
 
 
+def aio_session_module():
+    """compliance/aio_session.py (Python 3.8+), loaded by its path: this
+    directory is not on sys.path (see import_lomond)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("aio_session", os.path.join(HERE, "aio_session.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def session_class(options):
+    """The Session of the driver asked for (``--driver``)."""
+    if options.driver == "aio":
+        return aio_session_module().session_class(Session, clock, printable)
+    return Session
+
+
+def case_handler(options):
+    """What each case does with the messages: echo them."""
+    if options.driver == "aio":
+        return aio_session_module().echo
+    return echo
+
+
 def get_case_count(lomond, base_url, options):
     """Ask the server how many cases it has; None if it doesn't say."""
     answers = []
@@ -241,7 +266,7 @@ def get_case_count(lomond, base_url, options):
         if event.name == "text":
             answers.append(event.text)
 
-    session = Session(lomond, base_url + "/getCaseCount", options, collect)
+    session = session_class(options)(lomond, base_url + "/getCaseCount", options, collect)
     session.run()
     if not answers:
         print("getCaseCount failed: %s" % ("; ".join(session.notes)
@@ -253,13 +278,13 @@ def get_case_count(lomond, base_url, options):
 def run_case(lomond, base_url, agent, number, options):
     """Run case *number* and return its :class:`Session`."""
     url = "%s/runCase?case=%d&agent=%s" % (base_url, number, agent)
-    return Session(lomond, url, options, echo).run()
+    return session_class(options)(lomond, url, options, case_handler(options)).run()
 
 
 def update_reports(lomond, base_url, agent, options):
     """Ask the server to write its reports; True if it answered."""
     url = "%s/updateReports?agent=%s" % (base_url, agent)
-    session = Session(lomond, url, options).run()
+    session = session_class(options)(lomond, url, options).run()
     return "ready" in session.events
 
 
@@ -299,6 +324,9 @@ def parse_args(argv):
                              "it is abandoned (default %(default)s)")
     parser.add_argument("--result-json", default="",
                         help="write a JSON summary of the run to this file")
+    parser.add_argument("--driver", choices=["sync", "aio"], default="sync",
+                        help="lomond's blocking WebSocket (sync) or "
+                             "lomond.aio (Python 3.8+) (default %(default)s)")
     return parser.parse_args(argv)
 
 

@@ -396,7 +396,8 @@ def start_client(args, server, result_path, shard=""):
     """Start client.py against *server*; return the process."""
     command = [args.python, CLIENT, "--url", server.url,
                "--agent", args.agent, "--result-json", result_path,
-               "--case-timeout", str(args.case_timeout)]
+               "--case-timeout", str(args.case_timeout),
+               "--driver", args.driver]
     if args.cases:
         command += ["--cases", args.cases]
     if shard:
@@ -662,8 +663,12 @@ def parse_args(argv):
                         help="share the cases between this many "
                              "fuzzingservers and clients (default: 2 when "
                              "there are 2 or more CPUs)")
-    parser.add_argument("--agent", default="lomond",
-                        help="agent name in the report (default %(default)s)")
+    parser.add_argument("--agent", default=None,
+                        help="agent name in the report (default lomond, "
+                             "or lomond-aio with --driver aio)")
+    parser.add_argument("--driver", choices=["sync", "aio"], default="sync",
+                        help="lomond's blocking WebSocket (sync) or "
+                             "lomond.aio (default %(default)s)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter for client.py (default: this one)")
     parser.add_argument("--keep-report", metavar="DIR",
@@ -685,6 +690,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be 1 or more")
+    if args.agent is None:
+        args.agent = "lomond-aio" if args.driver == "aio" else "lomond"
     return args
 
 

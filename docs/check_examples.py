@@ -12,6 +12,7 @@ invisible line in the built pages) says how::
                                   still running without error after 3 s
     .. check: run server=NAME     serve it with another handler (HANDLERS)
     .. check: pytest              save it as a test module and run pytest
+    .. check: run python=3.8      only with Python 3.8 or newer (asyncio)
 
 Each example runs in a fresh interpreter. A loopback server from
 :mod:`lomond.testing` is started first, and every ``WebSocket`` the example
@@ -80,11 +81,11 @@ PRELUDE = '''
 import os, sys, threading
 sys.path.insert(0, {root!r})
 from six.moves.urllib.parse import urlsplit
-import lomond.websocket
+import lomond.client
 from lomond.testing import WebSocketServer
 {handlers}
 _server = WebSocketServer({handler}, handshake=getattr({handler}, "handshake", True)).start()
-_original_init = lomond.websocket.WebSocket.__init__
+_original_init = lomond.client.WebSocketBase.__init__
 
 
 def _init(self, url, *args, **kwargs):
@@ -95,7 +96,7 @@ def _init(self, url, *args, **kwargs):
     _original_init(self, url, *args, **kwargs)
 
 
-lomond.websocket.WebSocket.__init__ = _init
+lomond.client.WebSocketBase.__init__ = _init  # both drivers' WebSocket
 if {until!r}:
     _timer = threading.Timer({until!r}, lambda: os._exit(0))
     _timer.daemon = True
@@ -134,8 +135,19 @@ def find_examples(path):
         index += 1
 
 
+def python_version(python):
+    """The (major, minor) version of the interpreter ``python``."""
+    output = subprocess.check_output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    return tuple(int(part) for part in output.decode("ascii").strip().split("."))
+
+
 def run_example(mode, options, code, python=sys.executable):
-    """Run one example with ``python``; return (passed, output)."""
+    """Run one example with ``python``; return (passed, output), or
+    (None, why) when ``python`` is too old for it."""
+    if "python" in options:
+        needed = tuple(int(part) for part in options["python"].split("."))
+        if python_version(python) < needed:
+            return None, "needs Python {}".format(options["python"])
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env.pop(name, None)
@@ -191,6 +203,10 @@ def main(argv):
                 started = time.time()
                 passed, output = run_example(mode, options, code, python)
                 where = "{}:{}".format(os.path.relpath(path, ROOT), line)
+                if passed is None:
+                    print("skip {} ({})".format(where, output))
+                    count -= 1
+                    continue
                 print("{} {} ({:.1f}s)".format("ok  " if passed else "FAIL", where, time.time() - started))
                 if verbose or not passed:
                     for text in output.rstrip().splitlines():

@@ -326,7 +326,7 @@ class WebSocketServer(object):
         listener = socket.socket(family, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((self.host, 0))
-        listener.listen(64)
+        listener.listen(1024)  # many clients may connect at once
         listener.settimeout(0.2)
         self._listener = listener
         self._accept_thread = threading.Thread(target=self._accept_loop, name="lomond-test-server")

@@ -1,7 +1,10 @@
 """Every example runs (btcticker against a local stand-in for the feed)."""
 
 import json
+import sys
 import threading
+
+import pytest
 
 from lomond import WebSocket
 from lomond.examples import btcticker, chat
@@ -120,3 +123,12 @@ def test_chat_exit_status_when_the_event_loop_fails(monkeypatch):
     thread.start()
     thread.join(TIMEOUT)
     assert status == [1]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 8), reason="the asyncio driver needs Python 3.8+")
+def test_fanout_offline():
+    code, out, err = run_module("lomond.examples.fanout", b"", "--connections", "60", "--messages", "3")
+    assert code == 0, err
+    assert "opened 60 connections" in out
+    assert "echoed 180 of 180 messages" in out
+    assert "closed: 60 gracefully, 0 dropped" in out
