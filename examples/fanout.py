@@ -12,12 +12,13 @@ import argparse
 import asyncio
 import sys
 import time
+from typing import Dict, List, Optional
 
 from lomond.aio import WebSocket
 from lomond.testing import WebSocketServer, echo
 
 
-async def one_connection(url, messages, ready, report):
+async def one_connection(url: str, messages: int, ready: asyncio.Event, report: Dict[str, int]) -> None:
     """Connect, wait for the start signal, exchange ``messages`` echoes,
     close; record the outcome in ``report``."""
     websocket = WebSocket(url)
@@ -41,7 +42,7 @@ async def one_connection(url, messages, ready, report):
     report["echoed"] += echoed
 
 
-async def fan_out(url, connections, messages):
+async def fan_out(url: str, connections: int, messages: int) -> bool:
     report = {"ready": 0, "echoed": 0, "graceful": 0, "dropped": 0, "failed": 0}
     ready = asyncio.Event()
     started = time.monotonic()
@@ -63,8 +64,7 @@ async def fan_out(url, connections, messages):
     return report["graceful"] == connections and report["echoed"] == total
 
 
-def main(argv=None):
-    # type: (object) -> int
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=200, help="how many (default %(default)s)")
     parser.add_argument("--messages", type=int, default=10, help="messages per connection (default %(default)s)")

@@ -129,9 +129,9 @@ class Connection(object):
     def take_notes(self):
         """The log and trace records to emit once the lock is released
         (lock held)."""
-        notes = self.session.take_notes() if self.session is not None else []
+        notes = self.session.take_notes() if self.session is not None else ()
         if self._notes:
-            notes = self._notes + notes
+            notes = self._notes + list(notes)
             self._notes = []
         return notes
 

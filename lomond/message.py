@@ -56,8 +56,9 @@ class MessageAssembler(object):
         self.deflate = deflate
         self._opcode = None  # of the fragmented message in progress
         self._compressed = False
-        self._parts = []  # pieces of at least GATHER_SIZE bytes
-        self._gathered = bytearray()  # small pieces, copied together
+        # Of a fragmented message in progress (None between messages):
+        self._parts = None  # pieces of at least GATHER_SIZE bytes
+        self._gathered = None  # small pieces, copied together
         self._size = 0
         self._validator = None
 
@@ -103,6 +104,8 @@ class MessageAssembler(object):
         self._opcode = opcode
         self._compressed = frame.rsv1
         self._validator = Utf8Decoder() if opcode == _TEXT else None
+        self._parts = []
+        self._gathered = bytearray()
         return self._add(frame)
 
     def _add(self, frame):
@@ -159,8 +162,7 @@ class MessageAssembler(object):
             event = Binary(data)
         self._opcode = None
         self._compressed = False
-        self._parts = []
-        self._gathered = bytearray()
+        self._parts = self._gathered = None
         self._size = 0
         self._validator = None
         return event

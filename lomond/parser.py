@@ -143,9 +143,9 @@ class Parser(object):
         self._scratch = scratch
         if scratch is None:
             self._buf = bytearray(self.buffer_size)
+            self._view = memoryview(self._buf)
         else:
-            self._buf = scratch
-        self._view = memoryview(self._buf)
+            self._buf = self._view = None  # none of its own until needed
         self._start = 0  # first unconsumed byte
         self._end = 0  # end of the bytes received
         self._scan = 0  # where a ReadUntil search resumes

@@ -61,7 +61,7 @@ class Head(object):
         lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
         self._start(lines[0])
         self.headers = {}
-        self.raw_headers = []
+        self.raw_headers = [] if self.keep_raw_headers else ()
         count = 0
         last = None
         for line in lines[1:]:

@@ -219,7 +219,7 @@ class WebsocketSession(object):
 
         self._debug = log.isEnabledFor(logging.DEBUG)
         self._verbose = self._debug or self.trace
-        self._notes = []
+        self._notes = [] if self._verbose else None  # (kept only when asked for)
         self._now = 0.0
         self._parser = ResponseParser(receive_buffer)
         self._assembler = None
@@ -437,12 +437,13 @@ class WebsocketSession(object):
         handler, a trace callback) ever runs under its lock.
 
         :returns: ``("log", level, message, args)`` and ``("trace",
-            record)`` tuples, oldest first.
+            record)`` tuples, oldest first (a list, or an empty tuple).
         :rtype: list
         """
         notes = self._notes
-        if notes:
-            self._notes = []
+        if not notes:
+            return ()
+        self._notes = []
         return notes
 
     @property

@@ -283,27 +283,30 @@ class Link(asyncio.BufferedProtocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def next_events(self):
-        """The events that arrived since the last call (waits for some).
+    def take_events(self):
+        """The events that arrived since the last call.
 
-        :returns: An empty list once the session is finished and every
-            event was taken.
+        :returns: A list of events; an empty list once the session is
+            finished and every event was taken; None when none has arrived
+            yet (then await :meth:`arrival` and call again).
         """
-        while not self._events:
-            if self.session.is_finished:
-                return []
-            self._waiter = self.loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        batch = self._events
+        events = self._events
+        if not events:
+            return [] if self.session.is_finished else None
         self._events = []
         self._buffered = 0
         if self._reading_paused and self.transport is not None and not self.session.is_finished:
             self._reading_paused = False
             self.transport.resume_reading()
-        return batch
+        return events
+
+    def arrival(self):
+        """A future done when events arrive (or the session ends). A plain
+        future, not a coroutine: an idle connection keeps no frame for it."""
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            waiter = self._waiter = self.loop.create_future()
+        return waiter
 
     # -- Sending -----------------------------------------------------------------
 

@@ -251,12 +251,15 @@ class WebSocket(WebSocketBase):
                 if connected is not None:
                     yield connected
                 try:
-                    batch = await link.next_events()
-                    while batch:
-                        for event in batch:
-                            if attempt.keep(event):
-                                yield event
-                        batch = await link.next_events()
+                    batch = link.take_events()
+                    while batch != []:
+                        if batch is None:
+                            await link.arrival()
+                        else:
+                            for event in batch:
+                                if attempt.keep(event):
+                                    yield event
+                        batch = link.take_events()
                 finally:
                     run.end_hop(link)
                 if not attempt.redirected:

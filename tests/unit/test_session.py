@@ -780,7 +780,7 @@ def test_trace_records_frames_as_notes():
     session.send_text(u"y")
     traces = [note[1] for note in session.take_notes() if note[0] == "trace"]
     assert [record["stage"] for record in traces] == ["frame_received", "frame_sent"]
-    assert session.take_notes() == []
+    assert not session.take_notes()
 
 
 class Recorder(logging.Handler):
