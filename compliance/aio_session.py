@@ -26,6 +26,10 @@ def session_class(base, clock, printable):
             events = None
             try:
                 websocket = WebSocket(self.url, compress=True)
+
+                def close():
+                    asyncio.ensure_future(websocket.close())
+
                 events = websocket.connect(
                     ping_rate=0,
                     poll=self.options.poll,
@@ -42,7 +46,7 @@ def session_class(base, clock, printable):
                             # e.g. echoing after the server started closing;
                             # keep reading so the close handshake completes.
                             self.note("%s raised %s: %s" % (event.name, type(error).__name__, printable(error)))
-                    if self._check_guard_aio(websocket, started):
+                    if self._check_guard(websocket, started, close):
                         break
             except Exception as error:
                 self.note("client raised %s: %s" % (type(error).__name__, printable(error)))
@@ -50,23 +54,6 @@ def session_class(base, clock, printable):
                 if events is not None:
                     await events.aclose()
                 self.elapsed = clock() - started
-
-        def _check_guard_aio(self, websocket, started):
-            """As Session._check_guard, with the coroutine close()."""
-            guard = self.options.case_timeout
-            if not guard:
-                return False
-            elapsed = clock() - started
-            if elapsed > guard and not self.guard_tripped:
-                self.guard_tripped = True
-                self.note("guard: still open after %gs, closing" % guard)
-                asyncio.ensure_future(websocket.close())
-            if elapsed > guard + self.options.close_grace:
-                self.abandoned = True
-                self.note("guard: abandoned")
-                return True
-            return False
-
 
     return AioSession
 

@@ -168,8 +168,11 @@ class Session(object):
                 getattr(event, "error", None) or ""
             self.note(("%s %s" % (name, printable(reason))).strip())
 
-    def _check_guard(self, websocket, started):
-        """Close, then abandon, a connection that runs too long."""
+    def _check_guard(self, websocket, started, close=None):
+        """Close, then abandon, a connection that runs too long.
+
+        *close* closes it (default ``websocket.close``).
+        """
         guard = self.options.case_timeout
         if not guard:
             return False
@@ -178,7 +181,7 @@ class Session(object):
             self.guard_tripped = True
             self.note("guard: still open after %gs, closing" % guard)
             try:
-                websocket.close()
+                (close or websocket.close)()
             except Exception as error:  # keep going, abandon below
                 self.note("close() raised %r" % (error,))
         if elapsed > guard + self.options.close_grace:
