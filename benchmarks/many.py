@@ -38,6 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NODE_PEER = os.path.join(ROOT, "tests", "peers", "node")
 CLIENTS = ["lomond-aio", "websockets", "aiohttp"]
+# The package each client needs in this interpreter (lomond: the working tree's).
+NEEDS = {"lomond-aio": None, "websockets": "websockets", "aiohttp": "aiohttp"}
 IN_FLIGHT = 1000
 
 
@@ -278,6 +280,14 @@ def node_modules():
     return modules
 
 
+def importable(name):
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
 def run_once(client, args, traced):
     env = dict(os.environ, LOMOND_NODE_MODULES=node_modules())
     server = subprocess.Popen(
@@ -323,6 +333,17 @@ def main(argv=None):
     if args.child:
         return child(args)
     clients = args.clients.split(",")
+    unknown = [client for client in clients if client not in NEEDS]
+    if unknown:
+        parser.error("unknown client {}; choose from {}".format(", ".join(unknown), ",".join(CLIENTS)))
+    missing = [NEEDS[client] for client in clients if NEEDS[client] and not importable(NEEDS[client])]
+    if missing:
+        parser.error(
+            "{} not installed in {}: run `{} -m pip install {}` (the test extra has them: "
+            "pip install -e .[test]), or leave their clients out with --clients".format(
+                " and ".join(missing), sys.executable, sys.executable, " ".join(missing)
+            )
+        )
     runs = dict((client, []) for client in clients)
     for repeat in range(args.repeat):
         for client in clients[repeat % len(clients) :] + clients[: repeat % len(clients)]:
