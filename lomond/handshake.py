@@ -235,11 +235,11 @@ class Handshake(object):
         self.resource = resource
         self.secure = secure
         self.key = key
-        self.protocols = list(protocols)
+        self.protocols = tuple(protocols)
         self.compression = compression
         self.origin = origin
         self.agent = agent
-        self.headers = list(headers)
+        self.headers = tuple(headers)
         self.authorization = authorization
         self._encode()  # every value is checked now, not when sent
 

@@ -22,11 +22,11 @@ class Handshake:
     resource: str
     secure: bool
     key: Optional[bytes]
-    protocols: List[str]
+    protocols: Tuple[str, ...]
     compression: Optional[PerMessageDeflate]
     origin: Optional[_Text]
     agent: Optional[_Text]
-    headers: List[Tuple[bytes, bytes]]
+    headers: Tuple[Tuple[bytes, bytes], ...]
     authorization: Optional[str]
     def __init__(
         self,

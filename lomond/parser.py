@@ -166,10 +166,15 @@ class Parser(object):
         self._request = None
         #: The exception that ended parsing, or None.
         self.error = None
-        self._pending_results = []
+        # Results the generator gave before asking for bytes (rare): the
+        # first feed returns them. None, not [], when there are none: an
+        # idle parser keeps no empty list.
+        self._pending_results = None
         try:
             value = next(self._gen)
             while type(value) is not int and type(value) is not ReadUntil:
+                if self._pending_results is None:
+                    self._pending_results = []
                 self._pending_results.append(value)
                 value = next(self._gen)
         except StopIteration:
@@ -205,7 +210,10 @@ class Parser(object):
         :raises ParseError: If the parser had already finished.
         """
         results = self._pending_results
-        self._pending_results = []
+        if results is None:
+            results = []
+        else:
+            self._pending_results = None
         source = memoryview(data)
         size = len(source)
         pos = 0
@@ -275,7 +283,10 @@ class Parser(object):
         :rtype: list
         """
         results = self._pending_results
-        self._pending_results = []
+        if results is None:
+            results = []
+        else:
+            self._pending_results = None
         if self._target is not None:
             self._filled += count
             if self._filled < self._target_size:

@@ -11,6 +11,45 @@ from .parser import Parser, ReadUntil
 _STATUS_LINE = re.compile(r"^(HTTP/\d\.\d) (\d{3})(?: (.*))?$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
+# Strings that nearly every upgrade response repeats (header names in
+# lower case, common values, the status line's parts): a parsed head
+# refers to these shared copies instead of keeping its own, which matters
+# when a process holds thousands of connections. A fixed table, so that
+# a peer can't make it grow.
+_SHARED = dict(
+    (text, text)
+    for text in (
+        "upgrade",
+        "connection",
+        "sec-websocket-accept",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "sec-websocket-version",
+        "server",
+        "date",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "cache-control",
+        "retry-after",
+        "location",
+        "www-authenticate",
+        "proxy-authenticate",
+        "set-cookie",
+        "via",
+        "websocket",
+        "WebSocket",
+        "Upgrade",
+        "permessage-deflate",
+        "13",
+        "0",
+        "HTTP/1.1",
+        "HTTP/1.0",
+        "Switching Protocols",
+        "OK",
+    )
+)
+
 
 def split_list(value):
     """Split a comma-separated header value, respecting quoted strings.
@@ -80,9 +119,11 @@ class Head(object):
             if count > MAX_RESPONSE_HEADERS:
                 raise HandshakeError("{} has more than {} headers".format(self.kind, MAX_RESPONSE_HEADERS))
             value = value.strip(" \t")
+            value = _SHARED.get(value, value)
             if self.keep_raw_headers:
                 self.raw_headers.append((name, value))
-            last = name = name.lower()
+            name = name.lower()
+            last = name = _SHARED.get(name, name)
             if name in self.headers:
                 self.headers[name] += ", " + value
             else:
@@ -134,9 +175,10 @@ class Response(Head):
         match = _STATUS_LINE.match(line)
         if match is None:
             raise HandshakeError("not an HTTP response (it starts {!r})".format(line[:40]))
-        self.http_ver, code, status = match.groups()
+        http_ver, code, status = match.groups()
+        self.http_ver = _SHARED.get(http_ver, http_ver)
         self.status_code = int(code)
-        self.status = status or ""
+        self.status = _SHARED.get(status, status) if status else ""
 
     def __repr__(self):
         return "<response {} {} {}>".format(self.http_ver, self.status_code, self.status)

@@ -223,8 +223,8 @@ class WebsocketSession(object):
         self._now = 0.0
         self._parser = ResponseParser(receive_buffer)
         self._assembler = None
-        self._out = []
-        self._events = []
+        self._out = None  # a list of bytes to send, None when empty
+        self._events = None  # the list of events, during a call
         self._started = False
         self._close_sent = False
         self._close_received = None  # (code, reason) once received
@@ -257,7 +257,7 @@ class WebsocketSession(object):
         self._now = now
         if self.handshake_timeout is not None:
             self._handshake_deadline = now + self.handshake_timeout
-        self._out.append(self.handshake.request())
+        self._out = [self.handshake.request()]
 
     def feed(self, data):
         """Process bytes received from the server.
@@ -268,13 +268,13 @@ class WebsocketSession(object):
         :rtype: list
         """
         event_list = self._events = []
-        if self.is_finished:
-            return event_list
-        self._release_deferred()
-        if not data:
-            self._on_eof()
-        elif self._parser is not None:
-            self._receive(self._parser.feed, data)
+        if not self.is_finished:
+            self._release_deferred()
+            if not data:
+                self._on_eof()
+            elif self._parser is not None:
+                self._receive(self._parser.feed, data)
+        self._events = None  # (an idle session holds no list)
         return event_list
 
     def get_buffer(self):
@@ -300,11 +300,11 @@ class WebsocketSession(object):
         :rtype: list
         """
         event_list = self._events = []
-        if self.is_finished:
-            return event_list
-        self._release_deferred()
-        if self._parser is not None and not self._parser.is_finished:
-            self._receive(self._parser.buffer_updated, count)
+        if not self.is_finished:
+            self._release_deferred()
+            if self._parser is not None and not self._parser.is_finished:
+                self._receive(self._parser.buffer_updated, count)
+        self._events = None
         return event_list
 
     def tick(self, now):
@@ -316,8 +316,12 @@ class WebsocketSession(object):
         """
         event_list = self._events = []
         self._now = now
-        if self.is_finished:
-            return event_list
+        if not self.is_finished:
+            self._tick(now, event_list)
+        self._events = None
+        return event_list
+
+    def _tick(self, now, event_list):
         self._release_deferred()
         state = self.state
         if state == CONNECTING:
@@ -336,13 +340,13 @@ class WebsocketSession(object):
                     ),
                     graceful=False,
                 )
-            return event_list
+            return
         if self._grace_deadline is not None:
             if now >= self._grace_deadline:
                 # The handshake is complete; the server just didn't close
                 # the TCP connection as RFC 6455 7.1.1 asks.
                 self._finish_closed()
-            return event_list
+            return
         if self._close_deadline is not None and now >= self._close_deadline:
             self._finish(
                 "disconnected; server did not answer the close within {:g}s".format(
@@ -350,14 +354,14 @@ class WebsocketSession(object):
                 ),
                 graceful=False,
             )
-            return event_list
+            return
         if self._pong_deadline is not None and now >= self._pong_deadline:
             event_list.append(events.Unresponsive())
             self._finish(
                 "disconnected; no pong within {:g}s".format(self.ping_timeout),
                 graceful=False,
             )
-            return event_list
+            return
         if self._poll_at is not None and now >= self._poll_at:
             self._poll_at = now + self.poll if self.poll else None
             event_list.append(events.Poll())
@@ -367,7 +371,6 @@ class WebsocketSession(object):
                 self._send_frame(_PING, b"")
                 if self.ping_timeout is not None and self._pong_deadline is None:
                     self._pong_deadline = now + self.ping_timeout
-        return event_list
 
     def next_deadline(self):
         """The monotonic time by which :meth:`tick` must be called.
@@ -405,9 +408,9 @@ class WebsocketSession(object):
         :rtype: bytes or bytearray
         """
         out = self._out
-        if not out:
+        if out is None:
             return b""
-        self._out = []
+        self._out = None
         return out[0] if len(out) == 1 else b"".join(out)
 
     def abort(self, reason):
@@ -512,7 +515,12 @@ class WebsocketSession(object):
         elif self._verbose:
             self._send_frame(opcode, payload)
         else:  # the common case, without the logging checks
-            self._out.append(encode_client_frame(opcode, payload, self.random_bytes(4)))
+            frame = encode_client_frame(opcode, payload, self.random_bytes(4))
+            out = self._out
+            if out is None:
+                self._out = [frame]
+            else:
+                out.append(frame)
 
     def send_ping(self, data=b""):
         """Queue a ping.
@@ -637,6 +645,7 @@ class WebsocketSession(object):
         self.extensions = extensions
         self.deflate = deflate
         self.state = OPEN
+        self._handshake_deadline = None
         self._drop_parser()
         self._parser = FrameParser(max_size=self.max_size, rsv1=deflate is not None, scratch=self.receive_buffer)
         self._assembler = MessageAssembler(max_size=self.max_size, deflate=deflate)
@@ -825,4 +834,9 @@ class WebsocketSession(object):
             )
         if self.trace:
             self._notes.append(("trace", {"stage": "frame_sent", "opcode": opcode, "length": len(payload)}))
-        self._out.append(encode_client_frame(opcode, payload, self.random_bytes(4), rsv1))
+        frame = encode_client_frame(opcode, payload, self.random_bytes(4), rsv1)
+        out = self._out
+        if out is None:
+            self._out = [frame]
+        else:
+            out.append(frame)

@@ -46,6 +46,9 @@ class RedirectError(ValueError):
     """A redirect that must not be followed."""
 
 
+#: The schemes this module meets, by name.
+_SCHEMES = {"ws": "ws", "wss": "wss", "http": "http", "https": "https", "socks4": "socks4", "socks4a": "socks4a", "socks5": "socks5", "socks5h": "socks5h"}
+
 def redact(url):
     """Replace the password in a URL's userinfo with ``***``.
 
@@ -204,9 +207,9 @@ def split_url(url, schemes, what="URL", default_scheme=None):
         username, colon, password = userinfo.partition(":")
         username = _unquote(username)
         password = _unquote(password) if colon else None
-    return SplitURL(
-        scheme.lower(), username, password, host, port, path, query, fragment if hash_mark else None
-    )
+    scheme = scheme.lower()
+    scheme = _SCHEMES.get(scheme, scheme)  # (one shared copy, not one per URL)
+    return SplitURL(scheme, username, password, host, port, path, query, fragment if hash_mark else None)
 
 
 class WebSocketURL(object):

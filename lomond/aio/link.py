@@ -66,7 +66,7 @@ class Link(asyncio.BufferedProtocol):
         self.layer = layer
         self.transport = None
         self.failure = None
-        self._events = []
+        self._events = None  # events not yet taken; None when there are none
         self._buffered = 0
         self._waiter = None
         self._timer = None
@@ -178,7 +178,10 @@ class Link(asyncio.BufferedProtocol):
                 data = getattr(event, "data", None)
                 if data is not None:
                     self._buffered += len(data)
-            self._events.extend(events)
+            if self._events is None:
+                self._events = events
+            else:
+                self._events.extend(events)
             if self._buffered > MAX_BUFFERED and not self._reading_paused and self.transport is not None:
                 self._reading_paused = True
                 self.transport.pause_reading()
@@ -291,9 +294,9 @@ class Link(asyncio.BufferedProtocol):
             yet (then await :meth:`arrival` and call again).
         """
         events = self._events
-        if not events:
+        if events is None:
             return [] if self.session.is_finished else None
-        self._events = []
+        self._events = None
         self._buffered = 0
         if self._reading_paused and self.transport is not None and not self.session.is_finished:
             self._reading_paused = False

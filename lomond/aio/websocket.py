@@ -250,6 +250,7 @@ class WebSocket(WebSocketBase):
                 connected = attempt.connected(run.proxy_url)
                 if connected is not None:
                     yield connected
+                    connected = None
                 try:
                     batch = link.take_events()
                     while batch != []:
@@ -259,6 +260,9 @@ class WebSocket(WebSocketBase):
                             for event in batch:
                                 if attempt.keep(event):
                                     yield event
+                            # An idle connection keeps no event (nor the
+                            # data it carries) alive: the caller decides.
+                            event = batch = None
                         batch = link.take_events()
                 finally:
                     run.end_hop(link)

@@ -208,3 +208,41 @@ def test_async_context_manager_closes(echo_server):
         return websocket
 
     assert socket_closed(asyncio.run(asyncio.wait_for(main(), TIMEOUT)))
+
+
+@needs_aio
+def test_a_waiting_connection_keeps_no_delivered_event_alive(echo_server):
+    """Thousands of idle connections: what the caller let go of must go
+    (the last message and the upgrade response are the caller's to keep)."""
+    import asyncio
+    import gc
+
+    from lomond.aio import WebSocket
+
+    async def main():
+        websocket = WebSocket(echo_server.url)
+        events = websocket.connect(ping_rate=0, poll=0)
+        seen = []
+        while True:
+            event = await events.__anext__()
+            seen.append(event.name)
+            if event.name == "ready":
+                await websocket.send_text(u"x" * 1000)
+            elif event.name == "text":
+                break
+        # The generator now waits for bytes that don't come.
+        waiting = asyncio.ensure_future(events.__anext__())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        holders = [type(holder).__name__ for holder in gc.get_referrers(event) if holder is not seen]
+        await websocket.close()
+        assert (await waiting).name == "closed"
+        async for _event in events:
+            pass
+        return holders
+
+    holders = asyncio.run(main())
+    # Only this test's own coroutine frame holds the event (a running
+    # frame is not listed at all on Python 3.11+).
+    assert [holder for holder in holders if holder not in ("frame", "coroutine")] == [], holders
