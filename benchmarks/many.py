@@ -59,6 +59,8 @@ def rss_kib():
 
 
 class LomondConnection(object):
+    __slots__ = ["websocket"]
+
     def __init__(self):
         self.websocket = None
 
@@ -66,13 +68,18 @@ class LomondConnection(object):
         from lomond.aio import WebSocket
 
         self.websocket = WebSocket(url)
-        async with bench.slot() as slot:
+        await bench.semaphore.acquire()
+        connecting = True
+        try:
             async for event in self.websocket.connect(ping_rate=0, poll=0):
                 if event.name == "ready":
-                    slot.release()
+                    connecting = False
                     bench.connected()
                 elif event.name == "text":
                     bench.message(event.text)
+        finally:
+            if connecting:
+                bench.semaphore.release()
 
     async def send(self, text):
         await self.websocket.send_text(text)
@@ -82,19 +89,26 @@ class LomondConnection(object):
 
 
 class WebsocketsConnection(object):
+    __slots__ = ["websocket"]
+
     def __init__(self):
         self.websocket = None
 
     async def run(self, url, bench):
         from websockets.asyncio.client import connect
 
-        async with bench.slot() as slot:
+        await bench.semaphore.acquire()
+        connecting = True
+        try:
             async with connect(url, compression=None, ping_interval=None, max_size=None) as websocket:
                 self.websocket = websocket
-                slot.release()
+                connecting = False
                 bench.connected()
                 async for message in websocket:
                     bench.message(message)
+        finally:
+            if connecting:
+                bench.semaphore.release()
 
     async def send(self, text):
         await self.websocket.send(text)
@@ -104,6 +118,7 @@ class WebsocketsConnection(object):
 
 
 class AiohttpConnection(object):
+    __slots__ = ["websocket"]
     session = None
 
     def __init__(self):
@@ -114,14 +129,19 @@ class AiohttpConnection(object):
 
         if AiohttpConnection.session is None:
             AiohttpConnection.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        async with bench.slot() as slot:
+        await bench.semaphore.acquire()
+        connecting = True
+        try:
             async with self.session.ws_connect(url, compress=0, autoping=True, max_msg_size=0) as websocket:
                 self.websocket = websocket
-                slot.release()
+                connecting = False
                 bench.connected()
                 async for message in websocket:
                     if message.type == aiohttp.WSMsgType.TEXT:
                         bench.message(message.data)
+        finally:
+            if connecting:
+                bench.semaphore.release()
 
     async def send(self, text):
         await self.websocket.send_str(text)
@@ -137,27 +157,6 @@ CONNECTION_CLASSES = {
 }
 
 
-class Slot(object):
-    """A place among the handshakes in flight, given back once ready."""
-
-    def __init__(self, semaphore):
-        self.semaphore = semaphore
-        self.held = False
-
-    async def __aenter__(self):
-        await self.semaphore.acquire()
-        self.held = True
-        return self
-
-    def release(self):
-        if self.held:
-            self.held = False
-            self.semaphore.release()
-
-    async def __aexit__(self, *exc_info):
-        self.release()
-
-
 class Bench(object):
     """Counts what every connection reports, and says when a phase is done."""
 
@@ -170,9 +169,6 @@ class Bench(object):
         self.goal = None
         self.done = asyncio.Event()
 
-    def slot(self):
-        return Slot(self.semaphore)
-
     def expect(self, goal):
         self.goal = goal
         self.done.clear()
@@ -182,6 +178,9 @@ class Bench(object):
             self.done.set()
 
     def connected(self):
+        """One more connection is ready: its place among the handshakes
+        in flight goes to the next."""
+        self.semaphore.release()
         self.ready += 1
         self._check(self.ready)
 
