@@ -212,9 +212,14 @@ class Connection(object):
                 raise TransportFail(outbox.failure)
             method(session, *args)
             now = monotonic()
-            end = outbox.push(session.data_to_send(), now)
             if outbox.writer is None:
-                self.flush(now)
+                try:
+                    end = outbox.write(session.data_to_send(), now)
+                except TransportFail as error:
+                    end = outbox.queued
+                    self.fail_stream(str(error))
+            else:
+                end = outbox.push(session.data_to_send(), now)
             notes = self.take_notes()
             done = outbox.written >= end
         if notes:

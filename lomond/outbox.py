@@ -56,6 +56,29 @@ class Outbox(object):
             self.queued += len(data)
         return self.queued
 
+    def write(self, data, now):
+        """Queue ``data`` and write what the transport takes now: the same
+        as :meth:`push` then :meth:`flush`, without the queue when it is
+        empty (the common case: one message, a socket with room).
+
+        :returns: The offset at which ``data`` ends, as :meth:`push`.
+        :raises lomond.errors.TransportFail: If the socket fails.
+        """
+        if not data or self._chunks or self.transport.has_backlog():
+            self.push(data, now)
+            self.flush(now)
+            return self.queued
+        self.queued += len(data)
+        # Whether bytes went out or the queue starts to fill, the stall
+        # timer counts from now.
+        self.progress_time = now
+        count = self.transport.send(data)
+        self.written += count
+        if count < len(data):
+            self._chunks.append(data)
+            self._offset = count
+        return self.queued
+
     def flush(self, now):
         """Write as much as the transport takes without blocking.
 
