@@ -37,15 +37,12 @@ class Link(asyncio.BufferedProtocol):
 
     :param run: The run of the connect() this hop belongs to.
     :param session: The hop's :class:`~lomond.session.WebsocketSession`.
-    :param layer: A :class:`~lomond.tls.TLSLayer` when TLS runs inside the
-        transport's own TLS (wss:// through an https:// proxy), else None.
     """
 
     __slots__ = [
         "run",
         "session",
         "loop",
-        "layer",
         "transport",
         "failure",
         "_events",
@@ -56,14 +53,12 @@ class Link(asyncio.BufferedProtocol):
         "_reading_paused",
         "_writing_paused",
         "_drained",
-        "_scratch",
     ]
 
-    def __init__(self, run, session, layer=None):
+    def __init__(self, run, session):
         self.run = run
         self.session = session
         self.loop = run.loop
-        self.layer = layer
         self.transport = None
         self.failure = None
         self._events = None  # events not yet taken; None when there are none
@@ -74,10 +69,6 @@ class Link(asyncio.BufferedProtocol):
         self._reading_paused = False
         self._writing_paused = False
         self._drained = None
-        # A memoryview, not a bytearray: asyncio's TLS transport (an
-        # https:// proxy) fills the buffer a record at a time through
-        # slices of it, and a bytearray's slice is a copy.
-        self._scratch = None if layer is None else memoryview(bytearray(_SCRATCH_SIZE))
 
     # -- Set up and tear down --------------------------------------------
 
@@ -91,10 +82,11 @@ class Link(asyncio.BufferedProtocol):
         self.session.start(self.loop.time())
         self._turn([])
         if early:
-            if self.layer is None:
-                self._turn(self.session.feed(early))
-            else:
-                self._decrypt(early)
+            self._receive(early)
+
+    def _receive(self, data):
+        """Bytes that arrived outside asyncio's calls (read by the opener)."""
+        self._turn(self.session.feed(data))
 
     def abort(self, reason, failure=None):
         """End the hop at once.
@@ -124,15 +116,10 @@ class Link(asyncio.BufferedProtocol):
         self.transport = transport
 
     def get_buffer(self, sizehint):
-        if self.layer is not None:
-            return self._scratch
         return self.session.get_buffer()
 
     def buffer_updated(self, nbytes):
-        if self.layer is None:
-            self._turn(self._due() + self.session.buffer_updated(nbytes))
-        else:
-            self._decrypt(self._scratch[:nbytes])
+        self._turn(self._due() + self.session.buffer_updated(nbytes))
 
     def eof_received(self):
         self._turn(self._due() + self.session.feed(b""))
@@ -193,30 +180,7 @@ class Link(asyncio.BufferedProtocol):
             self._schedule()
 
     def _write(self, data):
-        layer = self.layer
-        if layer is not None:
-            layer.write(data)
-            data = layer.encrypted_output()
         self.transport.write(data)
-
-    def _decrypt(self, data):
-        """TLS inside TLS: decrypt what arrived and feed the session."""
-        layer = self.layer
-        session = self.session
-        layer.receive(data)
-        events = self._due()
-        while not session.is_finished:
-            try:
-                count = layer.read_into(session.get_buffer())
-            except TransportFail as error:
-                events += session.abort("socket fail; {}".format(error))
-                break
-            if count is None:
-                break
-            events += session.buffer_updated(count) if count else session.feed(b"")
-        if layer.has_output():  # e.g. a TLS 1.3 key update
-            self.transport.write(layer.encrypted_output())
-        self._turn(events)
 
     def _release(self):
         """The session is over: let the transport go."""
@@ -358,3 +322,51 @@ class Link(asyncio.BufferedProtocol):
         elif self.transport.get_write_buffer_size() >= before:
             failure = "send stalled: the server took no data for {:g}s".format(send_timeout)
             self.abort("socket fail; " + failure, failure)
+
+
+class LayeredLink(Link):
+    """A hop with TLS inside the transport's own TLS (wss:// through an
+    https:// proxy): the WebSocket's TLS runs in a
+    :class:`~lomond.tls.TLSLayer` over the proxy's.
+
+    :param layer: The :class:`~lomond.tls.TLSLayer`, its handshake done.
+    """
+
+    __slots__ = ["layer", "_scratch"]
+
+    def __init__(self, run, session, layer):
+        Link.__init__(self, run, session)
+        self.layer = layer
+        # A memoryview, not a bytearray: asyncio's TLS transport fills the
+        # buffer a record at a time through slices of it, and a
+        # bytearray's slice is a copy.
+        self._scratch = memoryview(bytearray(_SCRATCH_SIZE))
+
+    def get_buffer(self, sizehint):
+        return self._scratch
+
+    def buffer_updated(self, nbytes):
+        self._receive(self._scratch[:nbytes])
+
+    def _receive(self, data):
+        """Decrypt what arrived and feed the session."""
+        layer = self.layer
+        session = self.session
+        layer.receive(data)
+        events = self._due()
+        while not session.is_finished:
+            try:
+                count = layer.read_into(session.get_buffer())
+            except TransportFail as error:
+                events += session.abort("socket fail; {}".format(error))
+                break
+            if count is None:
+                break
+            events += session.buffer_updated(count) if count else session.feed(b"")
+        if layer.has_output():  # e.g. a TLS 1.3 key update
+            self.transport.write(layer.encrypted_output())
+        self._turn(events)
+
+    def _write(self, data):
+        self.layer.write(data)
+        self.transport.write(self.layer.encrypted_output())

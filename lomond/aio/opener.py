@@ -17,7 +17,7 @@ from ..errors import ConnectFail, ProxyFail
 from ..tls import TLSLayer, describe_tls_error
 from ..transport import describe_socket_error
 from ..tunnel import make_tunnel, resolves_locally
-from .link import Link
+from .link import LayeredLink, Link
 
 _CERTIFICATE_ERRORS = (ssl.SSLError, ssl.CertificateError)
 
@@ -198,7 +198,7 @@ async def open_link(run, route, session, deadline):
     except BaseException:
         transport.abort()
         raise
-    link = Link(run, session, layer)
+    link = Link(run, session) if layer is None else LayeredLink(run, session, layer)
     transport.set_protocol(link)
     link.attach(transport, opening.leftover())
     return link
