@@ -19,7 +19,7 @@ class ScriptedTransport(object):
         if self.fail_with is not None:
             raise TransportFail(self.fail_with)
         count = min(len(data), self.room)
-        self.taken += bytes(data[:count])
+        self.taken += memoryview(data)[:count].tobytes()  # (bytes() of a memoryview is its repr on 2.7)
         self.room -= count
         return count
 
