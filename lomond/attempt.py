@@ -116,6 +116,14 @@ class Attempt(object):
             reason = "abandoned; {}".format(reason)
         return self.stamp(events.ConnectFail(reason))
 
+    def sift(self, batch):
+        """The events of ``batch`` that go to the caller, in order (see
+        :meth:`keep`); most batches hold none that need a look."""
+        for event in batch:
+            if event.name in _NOTABLE:
+                return [event for event in batch if self.keep(event)]
+        return batch
+
     def keep(self, event):
         """Tell if ``event`` goes to the caller (the Rejected and
         Disconnected of a hop that redirects don't); complete and log the

@@ -160,9 +160,8 @@ class Connection(object):
         outbox = self.outbox
         if outbox is None or outbox.failure is not None:
             return
-        outbox.push(self.session.data_to_send(), now)
         try:
-            outbox.flush(now)
+            outbox.write(self.session.data_to_send(), now)
         except TransportFail as error:
             self.fail_stream(str(error))
 

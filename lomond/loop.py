@@ -26,21 +26,23 @@ MAX_WAIT = 60.0
 class Loop(object):
     """Drive one connection (``lomond.connection.Connection``) to its end.
 
-    :param connection: The connection.
+    :param begin: Called when the iteration starts: makes the connection
+        (the WebSocket's current one from then on) and returns it.
     :param session_class: The session class for each hop.
     """
 
-    def __init__(self, connection, session_class):
-        self.connection = connection
-        self.websocket = connection.attempt.websocket
+    def __init__(self, begin, session_class):
+        self._make_connection = begin
         self.session_class = session_class
-        self.options = connection.attempt.options
+        self.connection = self.websocket = self.options = None
 
     def events(self):
         """Connect, follow redirects, and yield every event until the one
         final event."""
-        connection = self.connection
+        connection = self.connection = self._make_connection()
         attempt = connection.attempt
+        self.websocket = attempt.websocket
+        self.options = attempt.options
         try:
             yield attempt.connecting()
             deadline = attempt.deadline(monotonic())
@@ -56,9 +58,8 @@ class Loop(object):
                     yield connected
                 try:
                     for batch in self._turns():
-                        for event in batch:
-                            if attempt.keep(event):
-                                yield event
+                        for event in attempt.sift(batch):
+                            yield event
                 finally:
                     self._end_hop()
                 if not attempt.redirected:
@@ -174,11 +175,12 @@ class Loop(object):
                         elif count == 0:
                             event_list += session.feed(b"")
                 if not session.is_finished:
-                    outbox.push(session.data_to_send(), now)
                     if outbox.writer is None:
-                        connection.flush(now)
-                        if outbox.failure is None and outbox.stalled(now, send_timeout):
+                        connection.flush(now)  # what the session queued, and what waits
+                        if send_timeout is not None and outbox.failure is None and outbox.stalled(now, send_timeout):
                             connection.fail_stream("send stalled: the server took no data for {:g}s".format(send_timeout))
+                    else:
+                        outbox.push(session.data_to_send(), now)  # the writer writes it
                     if outbox.failure is not None:
                         event_list += session.abort("socket fail; {}".format(outbox.failure))
                 finished = session.is_finished

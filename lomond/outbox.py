@@ -64,10 +64,12 @@ class Outbox(object):
         :returns: The offset at which ``data`` ends, as :meth:`push`.
         :raises lomond.errors.TransportFail: If the socket fails.
         """
-        if not data or self._chunks or self.transport.has_backlog():
+        if self._chunks or self.transport.has_backlog():
             self.push(data, now)
             self.flush(now)
             return self.queued
+        if not data:
+            return self.queued  # nothing queued, nothing to add
         self.queued += len(data)
         # Whether bytes went out or the queue starts to fill, the stall
         # timer counts from now.

@@ -118,12 +118,16 @@ class WebSocket(WebSocketBase):
         return self.connect()
 
     def _events(self, session_class, options):
+        # The loop's own generator: nothing happens until it is iterated
+        # (and no generator in between costs time on every event).
+        return Loop(lambda: self._begin(options), session_class).events()
+
+    def _begin(self, options):
         previous = self._current
         if previous is not None:
             previous.force()  # a connection left open by an earlier loop
         connection = self._current = Connection(self, options)
-        for event in Loop(connection, session_class).events():
-            yield event
+        return connection
 
     def reset(self):
         """Forget the last connection (closing its socket if still open)."""

@@ -257,9 +257,8 @@ class WebSocket(WebSocketBase):
                         if batch is None:
                             await link.arrival()
                         else:
-                            for event in batch:
-                                if attempt.keep(event):
-                                    yield event
+                            for event in attempt.sift(batch):
+                                yield event
                             # An idle connection keeps no event (nor the
                             # data it carries) alive: the caller decides.
                             event = batch = None
