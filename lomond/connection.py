@@ -219,7 +219,7 @@ class Connection(object):
                     self.fail_stream(str(error))
             else:
                 end = outbox.push(session.data_to_send(), now)
-            notes = self.take_notes()
+            notes = self.take_notes() if session.keeps_notes or self._notes else ()
             done = outbox.written >= end
         if notes:
             self.websocket.emit_notes(notes)

@@ -23,6 +23,7 @@ class Outbox(object):
 
     def __init__(self, transport):
         self.transport = transport
+        self._can_hold_back = transport.can_hold_back
         self._chunks = collections.deque()
         self._offset = 0  # bytes of the first chunk already written
         #: Bytes ever queued; a sender's message ends at the value
@@ -41,7 +42,7 @@ class Outbox(object):
     @property
     def is_empty(self):
         """True when nothing waits to be written."""
-        return not self._chunks and not self.transport.has_backlog()
+        return not self._chunks and not (self._can_hold_back and self.transport.has_backlog())
 
     def push(self, data, now):
         """Queue ``data`` behind everything else.
@@ -64,7 +65,7 @@ class Outbox(object):
         :returns: The offset at which ``data`` ends, as :meth:`push`.
         :raises lomond.errors.TransportFail: If the socket fails.
         """
-        if self._chunks or self.transport.has_backlog():
+        if self._chunks or (self._can_hold_back and self.transport.has_backlog()):
             self.push(data, now)
             self.flush(now)
             return self.queued

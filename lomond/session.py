@@ -151,6 +151,7 @@ class WebsocketSession(object):
         "is_finished",
         "_debug",
         "_verbose",
+        "keeps_notes",
         "_notes",
         "_now",
         "_parser",
@@ -220,6 +221,9 @@ class WebsocketSession(object):
         self._debug = log.isEnabledFor(logging.DEBUG)
         self._verbose = self._debug or self.trace
         self._notes = [] if self._verbose else None  # (kept only when asked for)
+        #: True if the session makes log or trace records (see
+        #: :meth:`take_notes`); a quiet session's take_notes() is always empty.
+        self.keeps_notes = self._verbose
         self._now = 0.0
         self._parser = ResponseParser(receive_buffer)
         self._assembler = None

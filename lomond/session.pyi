@@ -34,6 +34,7 @@ class WebsocketSession:
     close_timeout: Optional[float]
     handshake_timeout: Optional[float]
     trace: bool
+    keeps_notes: bool
     receive_buffer: Optional[bytearray]
     state: _State
     response: Optional[Response]

@@ -60,6 +60,10 @@ class Transport(object):
         goes through, or None.
     """
 
+    #: True if :meth:`has_backlog` can ever be true (bytes held back by the
+    #: transport itself, after the socket took what it could).
+    can_hold_back = False
+
     def __init__(self, sock, proxy=None):
         sock.setblocking(False)
         self.sock = sock
@@ -194,6 +198,8 @@ class LayeredTransport(Transport):
     :param outer: The connected ``SSLSocket`` to the proxy (tunnel open).
     :param layer: The :class:`~lomond.tls.TLSLayer`, handshake done.
     """
+
+    can_hold_back = True
 
     def __init__(self, outer, layer, proxy=None):
         Transport.__init__(self, outer, proxy=proxy)

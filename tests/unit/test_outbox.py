@@ -10,6 +10,8 @@ from lomond.outbox import Outbox
 class ScriptedTransport(object):
     """Takes at most ``room`` bytes in all, then nothing until given more."""
 
+    can_hold_back = False
+
     def __init__(self, room):
         self.room = room
         self.taken = b""
@@ -85,3 +87,35 @@ def test_a_failing_socket_raises_and_the_first_reason_stays():
     outbox.fail("a consequence")
     assert outbox.failure == "the cause"
     assert outbox.is_empty
+
+
+class HoldingTransport(ScriptedTransport):
+    """Takes every byte at once but holds some back, as TLS inside TLS
+    does, until flushed."""
+
+    can_hold_back = True
+
+    def __init__(self):
+        ScriptedTransport.__init__(self, room=1 << 20)
+        self.held = False
+
+    def send(self, data):
+        self.held = True
+        return ScriptedTransport.send(self, data)
+
+    def has_backlog(self):
+        return self.held
+
+    def flush(self):
+        self.held = False
+        return True
+
+
+def test_bytes_a_transport_holds_back_keep_the_outbox_busy_until_flushed():
+    transport = HoldingTransport()
+    outbox = Outbox(transport)
+    outbox.write(b"first", now=0.0)
+    assert not outbox.is_empty  # all taken, but not yet on the wire
+    outbox.write(b"", now=1.0)  # the loop's turn: flushes the transport
+    assert outbox.is_empty
+    assert transport.taken == b"first"
