@@ -150,7 +150,6 @@ class WebsocketSession(object):
         "close_sent_time",
         "is_finished",
         "_debug",
-        "_verbose",
         "keeps_notes",
         "_notes",
         "_now",
@@ -219,11 +218,10 @@ class WebsocketSession(object):
         self.is_finished = False
 
         self._debug = log.isEnabledFor(logging.DEBUG)
-        self._verbose = self._debug or self.trace
-        self._notes = [] if self._verbose else None  # (kept only when asked for)
         #: True if the session makes log or trace records (see
         #: :meth:`take_notes`); a quiet session's take_notes() is always empty.
-        self.keeps_notes = self._verbose
+        self.keeps_notes = self._debug or self.trace
+        self._notes = [] if self.keeps_notes else None  # (kept only when asked for)
         self._now = 0.0
         self._parser = ResponseParser(receive_buffer)
         self._assembler = None
@@ -516,7 +514,7 @@ class WebsocketSession(object):
         deflate = self.deflate
         if compress and deflate is not None and deflate.can_compress:
             self._send_frame(opcode, deflate.compress(payload), rsv1=True)
-        elif self._verbose:
+        elif self.keeps_notes:
             self._send_frame(opcode, payload)
         else:  # the common case, without the logging checks
             frame = encode_client_frame(opcode, payload, self.random_bytes(4))
@@ -602,7 +600,7 @@ class WebsocketSession(object):
                 )
             return
         on_frame = self._on_frame
-        if self._verbose:
+        if self.keeps_notes:
             for frame in results:
                 on_frame(frame)
                 if self._parser is not parser:
