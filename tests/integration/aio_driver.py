@@ -154,7 +154,7 @@ class AioDriver(object):
                 await events.aclose()
                 fired = watchdog.when() <= loop.time()
                 watchdog.cancel()
-            assert not fired, "the client loop did not end in time"
+            assert not fired, "the client loop did not end in time; it had yielded: {}".format(", ".join(repr(event) for event in collected) or "nothing")
             await view.settle()
             if view.background:
                 await asyncio.wait(view.background, timeout=TIMEOUT)

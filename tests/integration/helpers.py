@@ -15,9 +15,12 @@ class Watchdog(object):
     A hang is then a failed test instead of a stuck suite.
     """
 
-    def __init__(self, websocket, seconds=TIMEOUT * 2):
+    def __init__(self, websocket, seconds=TIMEOUT * 2, collected=None):
         self.fired = threading.Event()
         self._websocket = websocket
+        # The events yielded so far, named in the failure: they tell in
+        # which phase the loop was stuck.
+        self._collected = collected
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.name = "lomond-test-watchdog"
         self._timer.daemon = True
@@ -33,7 +36,9 @@ class Watchdog(object):
     def __exit__(self, *exc_info):
         self._timer.cancel()
         self._timer.join(TIMEOUT)
-        assert not self.fired.is_set(), "the client loop did not end in time"
+        if self.fired.is_set():
+            seen = "" if self._collected is None else "; it had yielded: {}".format(", ".join(repr(event) for event in self._collected) or "nothing")
+            raise AssertionError("the client loop did not end in time" + seen)
 
 
 def run(websocket, handler=None, **options):
@@ -50,7 +55,7 @@ def loop_over(websocket, events, handler=None):
     """Take ``events`` (of ``websocket``), bounded by a Watchdog; return
     them. ``handler`` as for :func:`run`."""
     collected = []
-    with Watchdog(websocket):
+    with Watchdog(websocket, collected=collected):
         for event in events:
             collected.append(event)
             if handler is not None and handler(websocket, event):

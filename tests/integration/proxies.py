@@ -10,6 +10,34 @@ import threading
 from .servers import TIMEOUT
 
 
+def _keep_tasks(loop):
+    """Hold every task started on ``loop`` until it is done.
+
+    pproxy starts each tunnel's two relays with ``asyncio.ensure_future``
+    and keeps no reference to them; asyncio holds tasks weakly, and a relay
+    waiting to read is otherwise only in a reference cycle with its stream
+    reader. A garbage collection at that moment destroys both relays
+    ("Task was destroyed but it is pending!"): the tunnel then neither
+    carries data nor closes, and the client waits for an answer that never
+    comes. Seen as rare stalls of the proxy tests, and at once with a
+    thread calling gc.collect() in a loop.
+
+    :returns: The set of tasks not yet done.
+    """
+    import asyncio
+
+    tasks = set()
+
+    def factory(loop, coro, **options):
+        task = asyncio.Task(coro, loop=loop, **options)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return task
+
+    loop.set_task_factory(factory)
+    return tasks
+
+
 class PProxy(object):
     """The pproxy package's server, in this process, on a free port.
 
@@ -26,6 +54,7 @@ class PProxy(object):
         self.tunnels = []
         auth = "" if credentials is None else "#{}:{}".format(*credentials)
         self.loop = asyncio.new_event_loop()
+        self._tasks = _keep_tasks(self.loop)
         server = pproxy.Server("{}://127.0.0.1:0/{}".format(schemes, auth))
         if ssl_context is not None:
             server.sslserver = ssl_context

@@ -1,16 +1,20 @@
 """Getting through proxies: HTTP CONNECT, HTTPS, SOCKS; refusals; NO_PROXY."""
 
+import socket
 import sys
 import threading
 
 import pytest
 
 from lomond import WebSocket
+from lomond.frame import encode_frame
+from lomond.frame_parser import FrameParser
+from lomond.opcode import Opcode
 from lomond.testing import ConnectProxy
 
 from .helpers import echo_once, names
 from .proxies import PProxy
-from .servers import RawServer, drain, read_request
+from .servers import TIMEOUT, RawServer, drain, read_request
 
 # The test extra installs pproxy on Python 3.8+; there a missing pproxy is
 # an error, not a skip. Our own ConnectProxy runs everywhere.
@@ -47,6 +51,52 @@ def test_wss_through_an_http_proxy_with_credentials(driver, kind, tls_echo_serve
         received = driver.run(websocket, echo_once)
     assert_echoed(received)
     assert received[1].proxy == "http://127.0.0.1:{}".format(proxy.port)  # no credentials
+
+
+@needs_pproxy
+def test_the_pproxy_peer_keeps_its_tunnels_through_a_garbage_collection(echo_server):
+    """pproxy keeps no reference to a tunnel's relay tasks: a garbage
+    collection while they wait to read destroyed them, and a client then
+    waited for ever (seen as rare stalls of the tests above). The test
+    harness holds them (tests/integration/proxies.py)."""
+    import gc
+
+    with PProxy() as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=TIMEOUT)
+        try:
+            authority = "127.0.0.1:{}".format(echo_server.port).encode("ascii")
+            sock.sendall(b"CONNECT " + authority + b" HTTP/1.1\r\nHost: " + authority + b"\r\n\r\n")
+            assert read_head(sock).startswith(b"HTTP/1.1 200")
+            key = b"dGhlIHNhbXBsZSBub25jZQ=="
+            sock.sendall(
+                b"GET / HTTP/1.1\r\nHost: " + authority + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            assert read_head(sock).startswith(b"HTTP/1.1 101")
+            # Both relays now wait to read; collect on the proxy's own loop
+            # (so that neither is half-way through a step).
+            collected = threading.Event()
+            proxy.loop.call_soon_threadsafe(lambda: (gc.collect(), collected.set()))
+            assert collected.wait(TIMEOUT)
+            sock.sendall(encode_frame(Opcode.TEXT, b"still there?", mask_key=b"abcd"))
+            parser, echoed = FrameParser(), []
+            while not echoed:
+                data = sock.recv(1024)
+                assert data, "the proxy closed the connection"
+                echoed = parser.feed(data)
+            assert [frame.payload for frame in echoed] == [b"still there?"]
+        finally:
+            sock.close()
+
+
+def read_head(sock):
+    """Read an HTTP response head (nothing follows it here)."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        data = sock.recv(1)
+        assert data, "the proxy closed the connection"
+        head += data
+    return head
 
 
 def test_connect_request_names_the_target(driver, echo_server):
