@@ -13,7 +13,7 @@ import threading
 
 from lomond.clock import monotonic
 
-from .helpers import Sender
+from .helpers import Sender, not_ended
 from .servers import TIMEOUT
 
 
@@ -154,7 +154,7 @@ class AioDriver(object):
                 await events.aclose()
                 fired = watchdog.when() <= loop.time()
                 watchdog.cancel()
-            assert not fired, "the client loop did not end in time; it had yielded: {}".format(", ".join(repr(event) for event in collected) or "nothing")
+            assert not fired, not_ended(collected)
             await view.settle()
             if view.background:
                 await asyncio.wait(view.background, timeout=TIMEOUT)

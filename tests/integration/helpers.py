@@ -18,9 +18,7 @@ class Watchdog(object):
     def __init__(self, websocket, seconds=TIMEOUT * 2, collected=None):
         self.fired = threading.Event()
         self._websocket = websocket
-        # The events yielded so far, named in the failure: they tell in
-        # which phase the loop was stuck.
-        self._collected = collected
+        self._collected = collected  # the events so far, for the failure
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.name = "lomond-test-watchdog"
         self._timer.daemon = True
@@ -36,9 +34,17 @@ class Watchdog(object):
     def __exit__(self, *exc_info):
         self._timer.cancel()
         self._timer.join(TIMEOUT)
-        if self.fired.is_set():
-            seen = "" if self._collected is None else "; it had yielded: {}".format(", ".join(repr(event) for event in self._collected) or "nothing")
-            raise AssertionError("the client loop did not end in time" + seen)
+        assert not self.fired.is_set(), not_ended(self._collected)
+
+
+def not_ended(collected=None):
+    """The failure of a loop stopped by its watchdog, naming the events
+    it had yielded (they tell in which phase it was stuck)."""
+    if collected is None:
+        return "the client loop did not end in time"
+    return "the client loop did not end in time; it had yielded: {}".format(
+        ", ".join(repr(event) for event in collected) or "nothing"
+    )
 
 
 def run(websocket, handler=None, **options):

@@ -21,8 +21,6 @@ def _keep_tasks(loop):
     carries data nor closes, and the client waits for an answer that never
     comes. Seen as rare stalls of the proxy tests, and at once with a
     thread calling gc.collect() in a loop.
-
-    :returns: The set of tasks not yet done.
     """
     import asyncio
 
@@ -35,7 +33,6 @@ def _keep_tasks(loop):
         return task
 
     loop.set_task_factory(factory)
-    return tasks
 
 
 class PProxy(object):
@@ -54,7 +51,7 @@ class PProxy(object):
         self.tunnels = []
         auth = "" if credentials is None else "#{}:{}".format(*credentials)
         self.loop = asyncio.new_event_loop()
-        self._tasks = _keep_tasks(self.loop)
+        _keep_tasks(self.loop)
         server = pproxy.Server("{}://127.0.0.1:0/{}".format(schemes, auth))
         if ssl_context is not None:
             server.sslserver = ssl_context

@@ -112,12 +112,13 @@ class RawServer(object):
 
 
 def read_request(sock):
-    """Read an HTTP request head from a raw socket; return it (bytes)."""
+    """Read an HTTP head (a request, or the response a raw client waits
+    for) from a raw socket; return it (bytes)."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
-            raise EOFError("client closed before sending the request")
+            raise EOFError("the peer closed before the end of the HTTP head")
         data += chunk
     return data
 

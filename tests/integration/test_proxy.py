@@ -9,6 +9,7 @@ import pytest
 from lomond import WebSocket
 from lomond.frame import encode_frame
 from lomond.frame_parser import FrameParser
+from lomond.handshake import Handshake, make_key
 from lomond.opcode import Opcode
 from lomond.testing import ConnectProxy
 
@@ -66,13 +67,9 @@ def test_the_pproxy_peer_keeps_its_tunnels_through_a_garbage_collection(echo_ser
         try:
             authority = "127.0.0.1:{}".format(echo_server.port).encode("ascii")
             sock.sendall(b"CONNECT " + authority + b" HTTP/1.1\r\nHost: " + authority + b"\r\n\r\n")
-            assert read_head(sock).startswith(b"HTTP/1.1 200")
-            key = b"dGhlIHNhbXBsZSBub25jZQ=="
-            sock.sendall(
-                b"GET / HTTP/1.1\r\nHost: " + authority + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
-            )
-            assert read_head(sock).startswith(b"HTTP/1.1 101")
+            assert read_request(sock).startswith(b"HTTP/1.1 200")
+            sock.sendall(Handshake("127.0.0.1", echo_server.port, "/", key=make_key(b"k" * 16)).request())
+            assert read_request(sock).startswith(b"HTTP/1.1 101")
             # Both relays now wait to read; collect on the proxy's own loop
             # (so that neither is half-way through a step).
             collected = threading.Event()
@@ -87,16 +84,6 @@ def test_the_pproxy_peer_keeps_its_tunnels_through_a_garbage_collection(echo_ser
             assert [frame.payload for frame in echoed] == [b"still there?"]
         finally:
             sock.close()
-
-
-def read_head(sock):
-    """Read an HTTP response head (nothing follows it here)."""
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        data = sock.recv(1)
-        assert data, "the proxy closed the connection"
-        head += data
-    return head
 
 
 def test_connect_request_names_the_target(driver, echo_server):
